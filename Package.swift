@@ -1,0 +1,69 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Every Swift target is built in Swift 6 language mode with strict concurrency and
+/// `ExistentialAny`; warnings are treated as a defect (CI builds with -warnings-as-errors).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "redirect-catcher",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "redirect-catcher", targets: ["redirect-catcher"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Layer 1: C.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "CShim"),
+        // Layer 2: system calls, sockets, poll, clocks, threads.
+        .target(name: "RCSystem", dependencies: ["CShim"], swiftSettings: swiftSettings),
+        // Layer 3: SHA-256, random bytes, TLS streams.
+        .target(name: "RCCrypto", dependencies: ["COpenSSL", "RCSystem"], swiftSettings: swiftSettings),
+        // Layer 4: pure HTTP/1.1 and JSON, no I/O.
+        .target(name: "RCHTTP", swiftSettings: swiftSettings),
+        .target(name: "RCJSON", swiftSettings: swiftSettings),
+        // Layer 5: pure OAuth protocol.
+        .target(name: "RCOAuth", dependencies: ["RCCrypto", "RCHTTP", "RCJSON"], swiftSettings: swiftSettings),
+        // Layer 6: the daemon.
+        .target(
+            name: "RCDaemon",
+            dependencies: ["RCSystem", "RCCrypto", "RCHTTP", "RCJSON", "RCOAuth"],
+            swiftSettings: swiftSettings
+        ),
+        // The strict provider behind `redirect-catcher demo` and the end-to-end tests.
+        .target(
+            name: "RCTestProvider",
+            dependencies: ["RCSystem", "RCCrypto", "RCHTTP", "RCJSON", "RCOAuth"],
+            swiftSettings: swiftSettings
+        ),
+        // Layer 7: the executable.
+        .executableTarget(
+            name: "redirect-catcher",
+            dependencies: [
+                "RCDaemon", "RCTestProvider",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "RCSystemTests", dependencies: ["RCSystem"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCCryptoTests", dependencies: ["RCCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCHTTPTests", dependencies: ["RCHTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCJSONTests", dependencies: ["RCJSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCOAuthTests", dependencies: ["RCOAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCDaemonTests", dependencies: ["RCDaemon", "RCTestProvider"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["RCSystem", "RCCrypto", "RCHTTP", "RCJSON", "RCTestProvider"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// The RCJSON module.

@@ -1,0 +1,199 @@
+import CShim
+import Glibc
+
+/// Socket system calls: loopback TCP listeners, Unix listeners, accept, connect, peer uid.
+public enum Socket {
+    /// The two loopback addresses the redirect listener binds; never a wildcard address.
+    public enum Loopback: Sendable, CaseIterable {
+        case ipv4, ipv6
+
+        public var text: String { self == .ipv4 ? "127.0.0.1" : "::1" }
+    }
+
+    /// socket + setsockopt(SO_REUSEADDR, and IPV6_V6ONLY for ::1) + bind + listen on a
+    /// loopback address. `port` 0 lets the kernel choose. Close-on-exec and non-blocking.
+    /// No SO_REUSEPORT: a second daemon must fail to bind, not share the port.
+    public static func listenTCP(_ address: Loopback, port: UInt16, backlog: Int32 = 128) throws(SystemError) -> FileDescriptor {
+        let family = address == .ipv4 ? AF_INET : AF_INET6
+        let fd = FileDescriptor(
+            owning: try syscall("socket") {
+                Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            })
+        var one: Int32 = 1
+        _ = try syscall("setsockopt(SO_REUSEADDR)") {
+            setsockopt(fd.rawValue, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if address == .ipv4 {
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = port.bigEndian
+            sin.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            _ = try syscall("bind") {
+                withUnsafePointer(to: &sin) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+            }
+        } else {
+            _ = try syscall("setsockopt(IPV6_V6ONLY)") {
+                setsockopt(fd.rawValue, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = port.bigEndian
+            sin6.sin6_addr = in6addr_loopback
+            _ = try syscall("bind") {
+                withUnsafePointer(to: &sin6) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                    }
+                }
+            }
+        }
+        _ = try syscall("listen") { Glibc.listen(fd.rawValue, backlog) }
+        return fd
+    }
+
+    /// The local port a TCP socket is bound to (getsockname).
+    public static func localPort(_ fd: FileDescriptor) throws(SystemError) -> UInt16 {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try syscall("getsockname") {
+            withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &len) }
+            }
+        }
+        return withUnsafePointer(to: &storage) { ptr in
+            if Int32(ptr.pointee.ss_family) == AF_INET {
+                return ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            }
+            return ptr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+        }
+    }
+
+    /// The longest path a sockaddr_un holds, including its terminating NUL.
+    public static let unixPathCapacity = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
+
+    /// Builds a sockaddr_un, refusing (ENAMETOOLONG) a path that would not fit rather than
+    /// truncating it.
+    static func unixAddress(_ path: String) throws(SystemError) -> sockaddr_un {
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty, bytes.count < unixPathCapacity, !bytes.contains(0) else {
+            throw SystemError("sockaddr_un(\(path))", errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return addr
+    }
+
+    /// socket(AF_UNIX) + bind + listen at `path`, non-blocking and close-on-exec. The caller
+    /// has removed any stale file there and set the umask; `mode` is applied with fchmod-like
+    /// chmod right after bind.
+    public static func listenUnix(path: String, mode: mode_t = 0o600, backlog: Int32 = 128) throws(SystemError) -> FileDescriptor {
+        var addr = try unixAddress(path)
+        let fd = FileDescriptor(
+            owning: try syscall("socket") {
+                Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            })
+        // The umask keeps the socket private from the moment bind creates it.
+        let oldMask = umask(0o177)
+        defer { umask(oldMask) }
+        _ = try syscall("bind(\(path))") {
+            withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+        }
+        _ = try syscall("chmod(\(path))") { chmod(path, mode) }
+        _ = try syscall("listen") { Glibc.listen(fd.rawValue, backlog) }
+        return fd
+    }
+
+    /// A blocking connect to the Unix socket at `path`, close-on-exec.
+    public static func connectUnix(path: String) throws(SystemError) -> FileDescriptor {
+        var addr = try unixAddress(path)
+        let fd = FileDescriptor(
+            owning: try syscall("socket") {
+                Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            })
+        _ = try syscall("connect(\(path))") {
+            withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+        }
+        return fd
+    }
+
+    /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; nil when no connection is waiting.
+    /// ECONNABORTED (the peer left before accept) also gives nil.
+    public static func accept(_ listener: FileDescriptor) throws(SystemError) -> FileDescriptor? {
+        while true {
+            let fd = rc_accept_nonblocking(listener.rawValue)
+            if fd >= 0 { return FileDescriptor(owning: fd) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK, ECONNABORTED: return nil
+            default: throw SystemError.last("accept4")
+            }
+        }
+    }
+
+    /// The uid of the process at the other end of a Unix socket (SO_PEERCRED).
+    public static func peerUID(_ fd: FileDescriptor) throws(SystemError) -> uid_t {
+        var uid: uid_t = 0
+        _ = try syscall("getsockopt(SO_PEERCRED)") { rc_peer_uid(fd.rawValue, &uid) }
+        return uid
+    }
+
+    /// Resolves `host` (getaddrinfo, blocking: call it off the event loop) and connects to
+    /// the first address that answers before `deadline`. Returns a non-blocking socket.
+    public static func connectTCP(host: String, port: UInt16, deadline: Instant) throws(SystemError) -> FileDescriptor {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_ADDRCONFIG
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        if rc != 0 {
+            // EAI_* codes are not errnos; report them as a host lookup failure.
+            throw SystemError("getaddrinfo(\(host)): \(String(cString: gai_strerror(rc)))", errno: EHOSTUNREACH)
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = SystemError("connect(\(host))", errno: EHOSTUNREACH)
+        var cursor = list
+        while let info = cursor {
+            cursor = info.pointee.ai_next
+            do throws(SystemError) {
+                let fd = FileDescriptor(
+                    owning: try syscall("socket") {
+                        Glibc.socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                    })
+                let started = connect(fd.rawValue, info.pointee.ai_addr, info.pointee.ai_addrlen)
+                if started != 0 {
+                    guard errno == EINPROGRESS || errno == EINTR else { throw SystemError.last("connect(\(host))") }
+                    guard try fd.waitFor(writing: true, until: deadline) else {
+                        throw SystemError("connect(\(host))", errno: ETIMEDOUT)
+                    }
+                    var soError: Int32 = 0
+                    var len = socklen_t(MemoryLayout<Int32>.size)
+                    _ = try syscall("getsockopt(SO_ERROR)") { getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &soError, &len) }
+                    if soError != 0 { throw SystemError("connect(\(host))", errno: soError) }
+                }
+                var one: Int32 = 1
+                _ = setsockopt(fd.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                return fd
+            } catch {
+                lastError = error
+                if error.errno == ETIMEDOUT { throw error }
+            }
+        }
+        throw lastError
+    }
+}

@@ -1,0 +1,2 @@
+import RCDaemon
+print("redirect-catcher")
