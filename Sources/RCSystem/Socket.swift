@@ -197,3 +197,31 @@ public enum Socket {
         throw lastError
     }
 }
+
+extension Socket {
+    /// Sends one datagram to the Unix datagram socket at `path` (a leading "@" names an
+    /// abstract socket, as systemd's NOTIFY_SOCKET may). Used for sd_notify.
+    public static func sendDatagram(_ bytes: [UInt8], toUnixPath path: String) throws(SystemError) {
+        let abstract = path.hasPrefix("@")
+        var addr = try unixAddress(abstract ? "_" + path.dropFirst() : path)
+        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+        if abstract {
+            withUnsafeMutableBytes(of: &addr.sun_path) { $0[0] = 0 }
+            // An abstract name is exactly its bytes: no trailing NUL counted.
+            length = socklen_t(MemoryLayout<sa_family_t>.size + path.utf8.count)
+        }
+        let fd = FileDescriptor(
+            owning: try syscall("socket") {
+                Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            })
+        _ = try syscall("sendto(\(path))") {
+            bytes.withUnsafeBytes { raw in
+                withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fd.rawValue, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), $0, length)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 #define REDIRECT_CATCHER_CSHIM_H
 
 #include <sys/types.h>
+#include <stdint.h>
 
 /// The uid of the process at the other end of a connected Unix socket (SO_PEERCRED).
 /// Returns 0 and fills *uid, or -1 with errno set.
@@ -13,5 +14,28 @@ int rc_set_nondumpable(void);
 /// accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC): Glibc's module does not export
 /// accept4 without _GNU_SOURCE.
 int rc_accept_nonblocking(int fd);
+
+/* epoll, timerfd, eventfd and signalfd, with plain integer arguments: epoll_event is a packed
+   struct with a union, which Swift imports awkwardly. */
+int rc_epoll_create(void);
+int rc_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+int rc_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max, int timeout_ms);
+enum { RC_EPOLL_ADD = 1, RC_EPOLL_DEL = 2, RC_EPOLL_MOD = 3 };
+enum { RC_EPOLLIN = 0x001, RC_EPOLLOUT = 0x004, RC_EPOLLERR = 0x008, RC_EPOLLHUP = 0x010, RC_EPOLLRDHUP = 0x2000 };
+
+/// A non-blocking, close-on-exec timerfd on CLOCK_BOOTTIME, so that a deadline that passed
+/// while the machine was suspended fires as soon as it resumes.
+int rc_timerfd_boottime(void);
+/// Arms the timer at an absolute CLOCK_BOOTTIME time in nanoseconds; 0 disarms it.
+int rc_timerfd_set_absolute(int fd, int64_t nanoseconds);
+
+/// A non-blocking, close-on-exec eventfd.
+int rc_eventfd(void);
+
+/// Blocks `signals` in the calling thread (threads created later inherit the mask) and
+/// returns a non-blocking, close-on-exec signalfd for them.
+int rc_signalfd(const int *signals, int count);
+/// Reads one pending signal: its number, 0 when none is pending, -1 on error.
+int rc_signalfd_read(int fd);
 
 #endif

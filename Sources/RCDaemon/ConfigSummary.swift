@@ -1,0 +1,30 @@
+import RCOAuth
+
+/// What `check-config` prints: each account as the daemon would run it, secrets hidden.
+public enum ConfigSummary {
+    public static func describe(_ config: Config, socketDirectory: String) -> String {
+        var lines = ["listen: http://localhost:\(config.listenPort) (127.0.0.1 and ::1)"]
+        if let notify = config.notifyCommand { lines.append("notify_command: \(notify.joined(separator: " "))") }
+        for account in config.accounts {
+            lines.append("account \(account.name) (\(account.provider.rawValue)):")
+            lines.append("  authorize: \(account.authorizeURL)")
+            lines.append("  token:     \(account.tokenURL)")
+            lines.append("  client_id: \(account.clientID)")
+            lines.append("  client authentication: \(describe(account.clientAuth, hasSecret: account.clientSecret != nil))")
+            if !account.scopes.isEmpty { lines.append("  scopes: \(account.scopes.joined(separator: " "))") }
+            if let resource = account.resource { lines.append("  resource: \(resource)") }
+            lines.append("  redirect_uri: \(account.redirectURI) (response_mode \(account.responseMode == .formPost ? "form_post" : "query"))")
+            if let ca = account.caFile { lines.append("  ca_file: \(ca)") }
+            lines.append("  socket: \(socketDirectory)/\(account.name).sock")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func describe(_ auth: ClientAuth, hasSecret: Bool) -> String {
+        switch auth {
+        case .none: "none (public client, PKCE)"
+        case .secretPost: "client secret in the request body (secret hidden)"
+        case .secretBasic: "client secret with HTTP Basic (secret hidden)"
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import RCHTTP
+import RCOAuth
+
+/// The browser side: `/`, `/signin/<account>` and the callback paths.
+extension Daemon {
+    func route(_ request: BrowserRequest, _ respond: @escaping HTTPListener.Respond) {
+        guard isLoopbackHost(request.headers["Host"]) else {
+            // A page on another site that resolves its own name to 127.0.0.1 (DNS
+            // rebinding) arrives with its own Host header: refuse it.
+            respond(Page.error(status: 400, title: "Wrong host", detail: "This service answers only at http://localhost:\(port)/."))
+            return
+        }
+        guard ["GET", "HEAD", "POST"].contains(request.method) else {
+            var response = Page.error(status: 405, title: "Method not allowed", detail: "Only GET, HEAD and POST are used here.")
+            response.headers.add("Allow", "GET, HEAD, POST")
+            respond(response)
+            return
+        }
+        let path = request.target.path
+        if path == "/" {
+            respond(statusPage())
+        } else if path.hasPrefix("/signin/") {
+            startSignIn(name: String(path.dropFirst("/signin/".count)), method: request.method, respond)
+        } else if callbackPaths.contains(path) {
+            receiveCallback(request, respond)
+        } else {
+            respond(Page.error(status: 404, title: "Not found", detail: "There is nothing at this address."))
+        }
+    }
+
+    private func isLoopbackHost(_ host: String?) -> Bool {
+        // HTTP/1.0 may omit Host; the parser already insists on it for HTTP/1.1.
+        guard let host = host?.lowercased() else { return true }
+        let names = ["localhost", "127.0.0.1", "[::1]"]
+        if names.map({ "\($0):\(port)" }).contains(host) { return true }
+        return port == 80 && names.contains(host)
+    }
+
+    private func startSignIn(name: String, method: String, _ respond: @escaping HTTPListener.Respond) {
+        guard let account = accounts[name] else {
+            respond(Page.error(status: 404, title: "Unknown account", detail: "No account of that name is configured."))
+            return
+        }
+        guard method == "GET" else {
+            // HEAD (a link preview, a prefetch) must not start a flow.
+            var response = Page.error(status: 405, title: "Method not allowed", detail: "Open this address in a browser.")
+            response.headers.add("Allow", "GET")
+            respond(response)
+            return
+        }
+        let flow = flows.begin(account: name, wantsNonce: account.settings.usesNonce, now: loop.now)
+        loop.schedule(at: flow.startedAt.adding(seconds: SignInFlows.lifetimeSeconds)) { [weak self] in
+            self?.expireFlows()
+        }
+        let url = AuthorizeRequest.url(for: account.settings, state: flow.state, pkce: flow.pkce, nonce: flow.nonce)
+        logger.info("signin_started", "account \(name): sign-in started in the browser", account: name)
+        respond(
+            HTTPResponse(
+                status: 302,
+                headers: HTTPHeaders([
+                    ("Location", url), ("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"),
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                ]),
+                body: Array("Continue at the sign-in page.\n".utf8)))
+    }
+
+    private func expireFlows() {
+        for flow in flows.expire(now: loop.now) where !flows.hasPending(account: flow.account) {
+            let url = accounts[flow.account]?.signInURL ?? ""
+            logger.warning(
+                "signin_expired",
+                "account \(flow.account): the sign-in started 10 minutes ago never came back; check the browser window for the provider's error, then open \(url) to try again",
+                account: flow.account)
+        }
+    }
+
+    private func receiveCallback(_ request: BrowserRequest, _ respond: @escaping HTTPListener.Respond) {
+        let encoded: String
+        switch request.method {
+        case "GET":
+            encoded = request.target.query ?? ""
+        case "POST":
+            let type = request.headers["Content-Type"]?.lowercased() ?? ""
+            guard type.hasPrefix("application/x-www-form-urlencoded") else {
+                respond(Page.error(status: 415, title: "Unsupported form", detail: "The sign-in response must be a URL-encoded form."))
+                return
+            }
+            encoded = String(decoding: request.body, as: UTF8.self)
+        default:
+            // HEAD never redeems a code.
+            respond(Page.response(status: 200, html: ""))
+            return
+        }
+        let parameters: [(name: String, value: String)]
+        do {
+            parameters = try FormDecoding.decode(encoded)
+        } catch {
+            rejectCallback("the parameters are not validly encoded", respond)
+            return
+        }
+        switch CallbackParameters.classify(parameters) {
+        case .invalid(let reason):
+            rejectCallback(reason, respond)
+        case .code(let code, let state, let iss):
+            guard let flow = matchFlow(state: state, respond) else { return }
+            guard let account = accounts[flow.account] else { return }
+            if let iss, let expected = account.settings.issuer, iss != expected {
+                logger.error(
+                    "signin_failed", "account \(flow.account): the response came from issuer \(iss), not \(expected); not redeeming it",
+                    account: flow.account)
+                respond(resultPage(account: flow.account, .failed(summary: "The response came from an unexpected issuer.", advice: "Start again from \(account.signInURL).")))
+                return
+            }
+            account.completeSignIn(code: code, verifier: flow.pkce.verifier, nonce: flow.nonce) { [weak self] result in
+                guard let self else { return }
+                respond(self.resultPage(account: flow.account, result))
+            }
+        case .error(let error, let description, _, let state):
+            guard let state, let flow = matchFlow(state: state, respond) else {
+                if state == nil { rejectCallback("the provider's error carries no state", respond) }
+                return
+            }
+            let codes = ProviderErrorAdvice.codes(in: description ?? "")
+            let advice = ProviderErrorAdvice.advice(for: codes, error: error)
+            let summary = description.map { "\(error): \($0)" } ?? error
+            var fields = ["ERROR_CODE": error]
+            if !codes.isEmpty { fields["PROVIDER_CODES"] = codes.map(String.init).joined(separator: ",") }
+            logger.error(
+                "signin_failed", "account \(flow.account): the provider answered the sign-in with \(summary)\(advice.map { " — " + $0 } ?? "")",
+                account: flow.account, fields)
+            respond(resultPage(account: flow.account, .failed(summary: summary, advice: advice)))
+        }
+    }
+
+    /// The pending flow for `state`, or a page saying why there is none (and nil).
+    private func matchFlow(state: String, _ respond: HTTPListener.Respond) -> SignInFlows.Flow? {
+        switch flows.take(state: state, now: loop.now) {
+        case .pending(let flow):
+            return flow
+        case .alreadyCompleted(let account):
+            respond(
+                Page.response(
+                    status: 200,
+                    html: Page.render(
+                        title: "This sign-in is already complete", tone: .info,
+                        body: "<p>This sign-in to <b>\(HTML.escape(account))</b> was already handled. You can close this tab.</p>")))
+            return nil
+        case .unknown:
+            rejectCallback("it does not belong to a sign-in in progress (unknown or expired state)", respond)
+            return nil
+        }
+    }
+
+    private func rejectCallback(_ reason: String, _ respond: HTTPListener.Respond) {
+        logger.warning("callback_rejected", "rejected a sign-in response: \(reason)")
+        respond(
+            Page.response(
+                status: 400,
+                html: Page.render(
+                    title: "This sign-in response was not accepted", tone: .failure,
+                    body: "<p>\(HTML.escape("It was rejected because \(reason).")) No code was redeemed.</p><p>To sign in, open the sign-in link the daemon printed, such as <code>http://localhost:\(port)/signin/ACCOUNT</code>.</p>"
+                )))
+    }
+
+    func resultPage(account: String, _ result: SignInResult) -> HTTPResponse {
+        switch result {
+        case .signedIn:
+            return Page.response(
+                status: 200,
+                html: Page.render(
+                    title: "Signed in to \(account)", tone: .success,
+                    body: "<p>Signed in to <b>\(HTML.escape(account))</b>. You can close this tab.</p><p class=\"muted\">Programs read the token from <code>\(HTML.escape(socketPath(account)))</code>.</p>"
+                ))
+        case .failed(let summary, let advice):
+            let signIn = accounts[account]?.signInURL ?? ""
+            var body = "<p>Signing in to <b>\(HTML.escape(account))</b> did not succeed. The provider said:</p><p><code>\(HTML.escape(summary))</code></p>"
+            if let advice { body += "<p>\(HTML.escape(advice))</p>" }
+            body += "<p><a href=\"\(HTML.escape(signIn))\">Try again</a></p>"
+            return Page.response(status: 200, html: Page.render(title: "Sign-in failed", tone: .failure, body: body))
+        }
+    }
+
+    private func statusPage() -> HTTPResponse {
+        var items = ""
+        for name in accountOrder {
+            guard let account = accounts[name] else { continue }
+            let state = account.usableToken != nil ? "signed in" : "needs sign-in"
+            items += "<li><b>\(HTML.escape(name))</b>: \(state) — <a href=\"/signin/\(HTML.escape(name))\">sign in</a></li>"
+        }
+        return Page.response(
+            status: 200, html: Page.render(title: "redirect-catcher", tone: .info, body: "<ul>\(items)</ul>"))
+    }
+}

@@ -1,0 +1,158 @@
+import Glibc
+import RCCrypto
+import RCHTTP
+import RCJSON
+import RCOAuth
+import RCSystem
+
+/// The running daemon: one event loop that owns the accounts, the redirect listener and the
+/// sockets, started by `redirect-catcher run`.
+public final class Daemon {
+    public let config: Config
+    public let runtimeDirectory: String
+    let logger: Logger
+    let loop: EventLoop
+    let endpoint: any TokenEndpoint
+    let notify: SystemdNotify
+    var accounts: [String: Account] = [:]
+    var accountOrder: [String] = []
+    let flows = SignInFlows()
+    var listener: HTTPListener?
+    var sockets: SocketServer?
+    var callbackPaths: Set<String> = []
+
+    /// The port the redirect listener bound (useful when `listen.port` is 0).
+    public private(set) var port: UInt16 = 0
+
+    public init(
+        config: Config, environment: [String: String], logger: Logger, endpoint: any TokenEndpoint = HTTPSTokenEndpoint()
+    ) throws {
+        self.config = config
+        self.logger = logger
+        self.endpoint = endpoint
+        self.notify = SystemdNotify(environment: environment)
+        self.runtimeDirectory = try RuntimeDirectory.path(environment: environment)
+        self.loop = try EventLoop()
+    }
+
+    /// Binds everything, tells systemd it is ready, and serves until SIGTERM or SIGINT.
+    public func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        try loop.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [weak self] signo in
+            guard let self else { return }
+            if signo == SIGHUP {
+                self.logger.notice("reload_unsupported", "SIGHUP received: reloading is not supported yet; restart to apply a new configuration")
+                return
+            }
+            self.logger.info("stopping", "stopping on signal \(signo)")
+            self.notify.send("STOPPING=1")
+            self.loop.stop()
+        }
+        try start()
+        loop.run()
+        shutdown()
+    }
+
+    /// Asks a running daemon to stop (safe from any thread).
+    public func stop() { loop.stop() }
+
+    func start() throws {
+        try RuntimeDirectory.prepare(runtimeDirectory)
+        // Claim every socket path before binding anything, so that a second daemon stops
+        // here with a clear message rather than half-started.
+        let socketNames = ["control"] + config.accounts.map(\.name)
+        for name in socketNames {
+            try RuntimeDirectory.claimSocketPath(socketPath(name))
+        }
+        let listener: HTTPListener
+        do {
+            listener = try HTTPListener(loop: loop, port: config.listenPort, logger: logger) { [weak self] request, respond in
+                guard let self else { return }
+                self.route(request, respond)
+            }
+        } catch {
+            throw RuntimeDirectory.Problem(
+                description:
+                    "cannot listen on localhost port \(config.listenPort): \(error)\(error.errno == EADDRINUSE ? " (is another redirect-catcher running, or another program using the port? change listen.port)" : "")"
+            )
+        }
+        self.listener = listener
+        port = listener.port
+        for settings in config.accounts {
+            let resolved = Self.resolvingPort(settings, port: port)
+            let account = Account(
+                settings: resolved, signInURL: "http://localhost:\(port)/signin/\(settings.name)", scheduler: loop,
+                endpoint: endpoint, logger: logger)
+            accounts[settings.name] = account
+            accountOrder.append(settings.name)
+            if let path = try? WebURL.parse(resolved.redirectURI).path { callbackPaths.insert(path) }
+        }
+        let sockets = SocketServer(loop: loop, logger: logger)
+        self.sockets = sockets
+        for name in accountOrder {
+            guard let account = accounts[name] else { continue }
+            try sockets.listen(path: socketPath(name)) { [weak sockets] client in
+                account.requestToken { reply in
+                    guard let sockets else { return }
+                    switch reply {
+                    case .token(let token): sockets.reply(client, token)
+                    case .error(let message): sockets.reply(client, "error: " + message)
+                    }
+                }
+            }
+        }
+        try sockets.listen(path: socketPath("control")) { [weak self, weak sockets] client in
+            guard let sockets else { return }
+            sockets.readLine(from: client) { line in
+                guard let self, let line else { return }
+                self.control(line) { sockets.reply(client, $0) }
+            }
+        }
+        logger.info(
+            "started",
+            "redirect-catcher \(Version.current) listening on http://localhost:\(port) with \(accountOrder.count) account(s); sockets in \(runtimeDirectory)",
+            ["PORT": String(port)])
+        for name in accountOrder {
+            accounts[name]?.announceSignInNeeded(because: "no token yet")
+        }
+        notify.send("READY=1", "STATUS=\(statusLine())")
+    }
+
+    private func shutdown() {
+        listener?.close()
+        sockets?.close()
+    }
+
+    /// With `listen.port` 0, a default redirect URI gets the port actually bound.
+    static func resolvingPort(_ settings: AccountSettings, port: UInt16) -> AccountSettings {
+        var settings = settings
+        settings.redirectURI = settings.redirectURI.replacingPortPlaceholder(with: port)
+        return settings
+    }
+
+    func socketPath(_ name: String) -> String {
+        runtimeDirectory + "/" + name + ".sock"
+    }
+
+    private func statusLine() -> String {
+        let signedIn = accountOrder.filter { accounts[$0]?.usableToken != nil }
+        let waiting = accountOrder.filter { accounts[$0]?.usableToken == nil }
+        var parts = ["\(signedIn.count) signed in"]
+        if !waiting.isEmpty { parts.append("\(waiting.count) needs sign-in: " + waiting.joined(separator: ", ")) }
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension String {
+    /// Replaces the ":0/" port of a loopback redirect URI made from `listen.port` 0.
+    func replacingPortPlaceholder(with port: UInt16) -> String {
+        for host in ["http://localhost:0/", "http://127.0.0.1:0/", "http://[::1]:0/"] where hasPrefix(host) {
+            return host.replacingOccurrencesOfZeroPort(port) + dropFirst(host.count)
+        }
+        return self
+    }
+
+    private func replacingOccurrencesOfZeroPort(_ port: UInt16) -> String {
+        String(dropLast(3)) + ":\(port)/"
+    }
+}

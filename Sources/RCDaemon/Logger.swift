@@ -1,0 +1,94 @@
+import Glibc
+import Synchronization
+
+/// One thing that happened, as the journal should record it: a priority, an event name
+/// (`signin_needed`, `signed_in`, `refreshed`, ...), a line for people, and fields such as
+/// `ACCOUNT` and `ERROR_CODE`. Never a secret: callers pass summaries, not tokens.
+public struct LogEvent: Sendable, Equatable {
+    public let level: LogLevel
+    public let event: String
+    public let message: String
+    public let fields: [String: String]
+}
+
+/// Where log events go.
+public protocol LogSink: Sendable {
+    func write(_ event: LogEvent)
+}
+
+/// The daemon's logger: filters by level, strips control characters (so provider text
+/// cannot forge log lines), and hands events to its sink. Safe to use from any thread.
+public struct Logger: Sendable {
+    public let minimumLevel: LogLevel
+    public let sink: any LogSink
+
+    public init(minimumLevel: LogLevel = .info, sink: any LogSink = StderrLogSink()) {
+        self.minimumLevel = minimumLevel
+        self.sink = sink
+    }
+
+    public func log(_ level: LogLevel, _ event: String, _ message: String, account: String? = nil, _ fields: [String: String] = [:]) {
+        guard level >= minimumLevel else { return }
+        var all = fields.mapValues(Logger.sanitize)
+        all["EVENT"] = event
+        if let account { all["ACCOUNT"] = account }
+        sink.write(LogEvent(level: level, event: event, message: Logger.sanitize(message), fields: all))
+    }
+
+    public func debug(_ event: String, _ message: String, account: String? = nil, _ fields: [String: String] = [:]) {
+        log(.debug, event, message, account: account, fields)
+    }
+    public func info(_ event: String, _ message: String, account: String? = nil, _ fields: [String: String] = [:]) {
+        log(.info, event, message, account: account, fields)
+    }
+    public func notice(_ event: String, _ message: String, account: String? = nil, _ fields: [String: String] = [:]) {
+        log(.notice, event, message, account: account, fields)
+    }
+    public func warning(_ event: String, _ message: String, account: String? = nil, _ fields: [String: String] = [:]) {
+        log(.warning, event, message, account: account, fields)
+    }
+    public func error(_ event: String, _ message: String, account: String? = nil, _ fields: [String: String] = [:]) {
+        log(.error, event, message, account: account, fields)
+    }
+
+    /// Replaces control characters (including CR and LF) with spaces: one event, one line.
+    public static func sanitize(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+    }
+}
+
+/// Writes `<N>message` lines to stderr, the prefix being the journal priority, which
+/// systemd's stderr-to-journal stream understands (sd-daemon(3)).
+public struct StderrLogSink: LogSink {
+    public init() {}
+
+    public func write(_ event: LogEvent) {
+        var line = Array("<\(event.level.priority)>\(event.message)\n".utf8)
+        // One write(2) per line keeps lines whole when several threads log.
+        line.withUnsafeMutableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(2, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    return
+                }
+                offset += n
+            }
+        }
+    }
+}
+
+/// Keeps events in memory, for tests that assert on what was logged and that no secret was.
+public final class MemoryLogSink: LogSink {
+    private let storage = Mutex<[LogEvent]>([])
+
+    public init() {}
+
+    public func write(_ event: LogEvent) {
+        storage.withLock { $0.append(event) }
+    }
+
+    public var events: [LogEvent] { storage.withLock { $0 } }
+}

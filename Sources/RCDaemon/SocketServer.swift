@@ -1,0 +1,173 @@
+import Glibc
+import RCSystem
+
+/// The Unix sockets local processes read tokens from.
+///
+/// Each client is one short exchange driven by the event loop: checked for its uid, then
+/// either answered at once (`<account>.sock` writes on connect, so a bare `nc -U` works) or
+/// after reading one request line (`control.sock`). Writes never block; a client that
+/// stops reading or vanishes costs one descriptor until its deadline, never a thread, and
+/// never a SIGPIPE (sends use MSG_NOSIGNAL).
+final class SocketServer {
+    /// One accepted client.
+    final class Client {
+        fileprivate let fd: FileDescriptor
+        fileprivate var pending: [UInt8] = []
+        fileprivate var offset = 0
+        fileprivate var input: [UInt8] = []
+        fileprivate var timer: EventLoop.TimerID?
+        fileprivate var lineHandler: ((String?) -> Void)?
+        fileprivate var replied = false
+
+        fileprivate init(fd: FileDescriptor) { self.fd = fd }
+    }
+
+    /// Long enough for a reply that waits for a refresh (`RefreshPolicy.waitForRefresh`).
+    static let clientDeadlineSeconds: Double = RefreshPolicy.waitForRefresh + 10
+    static let maximumRequestLine = 4096
+
+    private let loop: EventLoop
+    private let logger: Logger
+    private let ownerUID = getuid()
+    private var listeners: [String: FileDescriptor] = [:]
+    private var clients: [Int32: Client] = [:]
+
+    init(loop: EventLoop, logger: Logger) {
+        self.loop = loop
+        self.logger = logger
+    }
+
+    /// Open client connections, for tests and status.
+    var clientCount: Int { clients.count }
+
+    /// Listens at `path` (mode 0600, after `RuntimeDirectory.claimSocketPath`) and hands
+    /// each client of this uid to `onClient`.
+    func listen(path: String, onClient: @escaping (Client) -> Void) throws(SystemError) {
+        let listener = try Socket.listenUnix(path: path, mode: 0o600)
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        try loop.register(listener.rawValue, interest: .read) { [weak self] _ in
+            self?.acceptAll(listener, name: name, onClient: onClient)
+        }
+        listeners[path] = listener
+    }
+
+    /// Closes every listener (removing its socket file) and client.
+    func close() {
+        for (path, listener) in listeners {
+            loop.unregister(listener.rawValue)
+            listener.close()
+            unlink(path)
+        }
+        listeners.removeAll()
+        for client in Array(clients.values) { drop(client) }
+    }
+
+    private func acceptAll(_ listener: FileDescriptor, name: String, onClient: (Client) -> Void) {
+        while true {
+            let accepted: FileDescriptor?
+            do {
+                accepted = try Socket.accept(listener)
+            } catch {
+                logger.warning("accept_failed", "\(name): \(error)")
+                return
+            }
+            guard let fd = accepted else { return }
+            let uid = (try? Socket.peerUID(fd)) ?? uid_t.max
+            guard uid == ownerUID else {
+                logger.warning(
+                    "peer_refused", "\(name): refused a connection from uid \(uid); only uid \(ownerUID) is served",
+                    ["PEER_UID": String(uid)])
+                _ = try? fd.write(Array("error: this socket serves uid \(ownerUID) only\n".utf8), from: 0)
+                continue
+            }
+            let client = Client(fd: fd)
+            do {
+                try loop.register(fd.rawValue, interest: .read) { [weak self, weak client] readiness in
+                    guard let self, let client else { return }
+                    self.handle(client, readiness)
+                }
+            } catch {
+                continue
+            }
+            clients[fd.rawValue] = client
+            client.timer = loop.schedule(at: loop.now.adding(seconds: Self.clientDeadlineSeconds)) { [weak self, weak client] in
+                guard let self, let client else { return }
+                self.drop(client)
+            }
+            onClient(client)
+        }
+    }
+
+    /// Reads one line (without its newline; nil if the client left or sent too much).
+    func readLine(from client: Client, _ handler: @escaping (String?) -> Void) {
+        client.lineHandler = handler
+    }
+
+    /// Writes `line` and a newline, then closes. Only the first reply counts.
+    func reply(_ client: Client, _ line: String) {
+        guard !client.replied, client.fd.rawValue >= 0 else { return }
+        client.replied = true
+        client.lineHandler = nil
+        client.pending = Array(line.utf8) + [0x0A]
+        flush(client)
+    }
+
+    private func handle(_ client: Client, _ readiness: EventLoop.Readiness) {
+        if client.replied {
+            if readiness.writable { flush(client) } else if readiness.hangUp { drop(client) }
+            return
+        }
+        guard let handler = client.lineHandler else {
+            // A write-on-connect client that sends data or hangs up while its reply waits
+            // for a refresh: discard the data; the reply goes out or the deadline closes it.
+            if readiness.hangUp { drop(client) } else { discardInput(client) }
+            return
+        }
+        let result = (try? client.fd.read(appendingTo: &client.input, max: 1024)) ?? .endOfFile
+        if let newline = client.input.firstIndex(of: 0x0A) {
+            var line = Array(client.input[..<newline])
+            if line.last == 0x0D { line.removeLast() }
+            client.lineHandler = nil
+            handler(String(decoding: line, as: UTF8.self))
+        } else if client.input.count > Self.maximumRequestLine {
+            client.lineHandler = nil
+            handler(nil)
+        } else if result == .endOfFile {
+            client.lineHandler = nil
+            // `printf status | nc -U -N`: a last line without a newline still counts.
+            handler(client.input.isEmpty ? nil : String(decoding: client.input, as: UTF8.self))
+        }
+    }
+
+    private func discardInput(_ client: Client) {
+        var scratch: [UInt8] = []
+        if (try? client.fd.read(appendingTo: &scratch, max: 4096)) ?? .endOfFile == .endOfFile { drop(client) }
+    }
+
+    private func flush(_ client: Client) {
+        while client.offset < client.pending.count {
+            switch (try? client.fd.write(client.pending, from: client.offset)) ?? .endOfFile {
+            case .bytes(let n):
+                client.offset += n
+            case .wouldBlock:
+                try? loop.modify(client.fd.rawValue, interest: .write)
+                return
+            case .endOfFile:
+                drop(client)
+                return
+            }
+        }
+        drop(client)
+    }
+
+    private func drop(_ client: Client) {
+        if let timer = client.timer { loop.cancel(timer) }
+        client.timer = nil
+        guard client.fd.rawValue >= 0 else { return }
+        clients.removeValue(forKey: client.fd.rawValue)
+        loop.unregister(client.fd.rawValue)
+        client.fd.close()
+        client.lineHandler?(nil)
+        client.lineHandler = nil
+    }
+}

@@ -1,0 +1,133 @@
+import Glibc
+import RCCrypto
+import RCHTTP
+import RCOAuth
+import RCSystem
+import Synchronization
+
+/// Why a token request got no HTTP response at all.
+public struct TransportFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+}
+
+/// A token endpoint as the account logic sees it: one blocking request, one reply. The real
+/// one speaks HTTPS; tests put a fake here (the only fake at this boundary).
+public protocol TokenEndpoint: Sendable {
+    /// Sends `request` to the account's token endpoint. Blocks: call it off the event loop.
+    func send(_ request: TokenRequest, for account: AccountSettings) -> Result<HTTPResponseMessage, TransportFailure>
+}
+
+/// POSTs token requests over TLS (OpenSSL, verified against the system store or the
+/// account's `ca_file`), or plain HTTP to a loopback host. Never follows redirects.
+public final class HTTPSTokenEndpoint: TokenEndpoint {
+    /// The whole exchange (DNS, connect, handshake, request, response) must fit in this.
+    public let timeoutSeconds: Double
+    private let contexts = Mutex<[String: TLSClientContext]>([:])
+
+    public init(timeoutSeconds: Double = 30) {
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    public func send(_ request: TokenRequest, for account: AccountSettings) -> Result<HTTPResponseMessage, TransportFailure> {
+        let url: WebURL
+        do {
+            url = try WebURL.parse(account.tokenURL)
+        } catch {
+            return .failure(TransportFailure(description: "token_url \(account.tokenURL) is not a usable URL: \(error)"))
+        }
+        let deadline = Instant.deadline(afterSeconds: timeoutSeconds)
+        var headers = HTTPHeaders([
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Accept", "application/json"),
+            ("User-Agent", "redirect-catcher/\(Version.current)"),
+            ("Connection", "close"),
+        ])
+        for (name, value) in request.headers { headers.add(name, value) }
+        let bytes = HTTPRequestWriter.serialize(
+            method: "POST", target: url.requestTarget, host: url.hostHeader, headers: headers,
+            body: Array(request.bodyText.utf8))
+        let socket: FileDescriptor
+        do {
+            socket = try Socket.connectTCP(host: url.host, port: url.port, deadline: deadline)
+        } catch {
+            return .failure(TransportFailure(description: "cannot connect to \(url.host):\(url.port): \(error)"))
+        }
+        if url.scheme == "https" {
+            return exchangeTLS(bytes, socket: socket, url: url, caFile: account.caFile, deadline: deadline)
+        }
+        return exchangePlain(bytes, socket: socket, url: url, deadline: deadline)
+    }
+
+    private func context(caFile: String?) throws(TLSError) -> TLSClientContext {
+        let key = caFile ?? ""
+        if let cached = contexts.withLock({ $0[key] }) { return cached }
+        let made = try TLSClientContext(caFile: caFile)
+        contexts.withLock { $0[key] = made }
+        return made
+    }
+
+    private func exchangeTLS(_ bytes: [UInt8], socket: FileDescriptor, url: WebURL, caFile: String?, deadline: Instant)
+        -> Result<HTTPResponseMessage, TransportFailure>
+    {
+        do {
+            let stream = try TLSStream.connect(socket: socket, host: url.host, context: try context(caFile: caFile), deadline: deadline)
+            defer { stream.shutdown() }
+            try stream.write(bytes, deadline: deadline)
+            var parser = HTTPResponseParser()
+            while true {
+                switch parser.outcome() {
+                case .complete(let message): return .success(message)
+                case .failed(let error): return .failure(TransportFailure(description: "bad HTTP response from \(url.host): \(error)"))
+                case .incomplete: break
+                }
+                let chunk = try stream.read(max: 16384, deadline: deadline)
+                if chunk.isEmpty { return Self.finish(&parser, url: url) }
+                parser.feed(chunk)
+            }
+        } catch {
+            var text = "TLS with \(url.host):\(url.port) failed: \(error.message)"
+            if error.kind == .certificateVerification {
+                text += caFile == nil
+                    ? " (if the provider uses an internal CA, set ca_file for this account)"
+                    : " (check that ca_file \(caFile ?? "") holds the CA that issued the provider's certificate)"
+            }
+            return .failure(TransportFailure(description: text))
+        }
+    }
+
+    private func exchangePlain(_ bytes: [UInt8], socket: FileDescriptor, url: WebURL, deadline: Instant)
+        -> Result<HTTPResponseMessage, TransportFailure>
+    {
+        do {
+            try socket.writeAll(bytes, deadline: deadline)
+            var parser = HTTPResponseParser()
+            var buffer: [UInt8] = []
+            while true {
+                switch parser.outcome() {
+                case .complete(let message): return .success(message)
+                case .failed(let error): return .failure(TransportFailure(description: "bad HTTP response from \(url.host): \(error)"))
+                case .incomplete: break
+                }
+                buffer.removeAll(keepingCapacity: true)
+                switch try socket.read(appendingTo: &buffer) {
+                case .bytes: parser.feed(buffer)
+                case .endOfFile: return Self.finish(&parser, url: url)
+                case .wouldBlock:
+                    guard try socket.waitFor(writing: false, until: deadline) else {
+                        throw SystemError("read", errno: ETIMEDOUT)
+                    }
+                }
+            }
+        } catch {
+            return .failure(TransportFailure(description: "HTTP with \(url.host):\(url.port) failed: \(error)"))
+        }
+    }
+
+    private static func finish(_ parser: inout HTTPResponseParser, url: WebURL) -> Result<HTTPResponseMessage, TransportFailure> {
+        switch parser.finish() {
+        case .complete(let message): return .success(message)
+        case .failed(let error): return .failure(TransportFailure(description: "\(url.host) closed the connection early: \(error)"))
+        case .incomplete: return .failure(TransportFailure(description: "\(url.host) closed the connection early"))
+        }
+    }
+}

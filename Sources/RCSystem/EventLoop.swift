@@ -1,0 +1,254 @@
+import CShim
+import Glibc
+import Synchronization
+
+/// One thread's epoll loop: descriptor readiness, timers on the boot clock, tasks posted from
+/// other threads, and signals.
+///
+/// Everything the daemon owns (accounts, connections, tokens) is touched only on the loop's
+/// thread, so none of it needs a lock; blocking work (TLS, DNS) runs on threads of its own
+/// and posts its result back with `execute`. Timers are a single CLOCK_BOOTTIME timerfd armed
+/// for the earliest deadline, so an idle daemon sleeps in epoll_wait with nothing to wake it,
+/// and a deadline that passed during suspend fires the moment the machine resumes.
+///
+/// All methods except `execute` and `stop` must be called on the loop's thread.
+public final class EventLoop: @unchecked Sendable {
+    /// What a descriptor is watched for.
+    public struct Interest: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        public static let read = Interest(rawValue: UInt32(RC_EPOLLIN))
+        public static let write = Interest(rawValue: UInt32(RC_EPOLLOUT))
+    }
+
+    /// What epoll reported for a descriptor: readable, writable, or hung up / failed.
+    public struct Readiness: Sendable {
+        public let readable: Bool
+        public let writable: Bool
+        public let hangUp: Bool
+    }
+
+    /// Identifies a scheduled timer so that it can be cancelled.
+    public struct TimerID: Hashable, Sendable {
+        let value: UInt64
+    }
+
+    private struct Timer {
+        let deadline: Instant
+        let id: UInt64
+    }
+
+    private let epoll: FileDescriptor
+    private let timerFD: FileDescriptor
+    private let wakeFD: FileDescriptor
+    private var signalFD: FileDescriptor?
+    private var handlers: [Int32: (Readiness) -> Void] = [:]
+    private var timerHeap: [Timer] = []
+    private var timerBodies: [UInt64: () -> Void] = [:]
+    private var nextTimerID: UInt64 = 1
+    private var armedDeadline: Instant?
+    private var signalHandler: ((Int32) -> Void)?
+    private let posted = Mutex<[@Sendable () -> Void]>([])
+    private let stopRequested = Atomic<Bool>(false)
+    private let clock: Instant.Clock
+
+    private static let wakeToken: UInt64 = UInt64(UInt32.max) + 1
+    private static let timerToken: UInt64 = UInt64(UInt32.max) + 2
+    private static let signalToken: UInt64 = UInt64(UInt32.max) + 3
+
+    /// Creates the epoll instance, the boot-clock timerfd and the wake-up eventfd.
+    public init() throws(SystemError) {
+        clock = .boot
+        epoll = FileDescriptor(owning: try syscall("epoll_create1") { rc_epoll_create() })
+        timerFD = FileDescriptor(owning: try syscall("timerfd_create") { rc_timerfd_boottime() })
+        wakeFD = FileDescriptor(owning: try syscall("eventfd") { rc_eventfd() })
+        try add(timerFD.rawValue, token: Self.timerToken, interest: .read)
+        try add(wakeFD.rawValue, token: Self.wakeToken, interest: .read)
+    }
+
+    /// Now, on the clock timers use (CLOCK_BOOTTIME).
+    public var now: Instant { Instant.now(clock) }
+
+    private func add(_ fd: Int32, token: UInt64, interest: Interest) throws(SystemError) {
+        _ = try syscall("epoll_ctl(ADD)") {
+            rc_epoll_ctl(epoll.rawValue, Int32(RC_EPOLL_ADD), fd, interest.rawValue | UInt32(RC_EPOLLRDHUP), token)
+        }
+    }
+
+    /// Watches `fd` (which the caller keeps open until `unregister`) and calls `handler` on
+    /// the loop thread whenever it is ready.
+    public func register(_ fd: Int32, interest: Interest, handler: @escaping (Readiness) -> Void) throws(SystemError) {
+        try add(fd, token: UInt64(UInt32(bitPattern: fd)), interest: interest)
+        handlers[fd] = handler
+    }
+
+    /// Changes what `fd` is watched for.
+    public func modify(_ fd: Int32, interest: Interest) throws(SystemError) {
+        _ = try syscall("epoll_ctl(MOD)") {
+            rc_epoll_ctl(epoll.rawValue, Int32(RC_EPOLL_MOD), fd, interest.rawValue | UInt32(RC_EPOLLRDHUP), UInt64(UInt32(bitPattern: fd)))
+        }
+    }
+
+    /// Stops watching `fd`. Call before closing it.
+    public func unregister(_ fd: Int32) {
+        if handlers.removeValue(forKey: fd) != nil {
+            _ = rc_epoll_ctl(epoll.rawValue, Int32(RC_EPOLL_DEL), fd, 0, 0)
+        }
+    }
+
+    /// The number of descriptors registered by callers (for tests and status).
+    public var registeredCount: Int { handlers.count }
+
+    /// Runs `body` on the loop thread at `deadline` (boot clock), or at once if it has passed.
+    @discardableResult
+    public func schedule(at deadline: Instant, _ body: @escaping () -> Void) -> TimerID {
+        let id = nextTimerID
+        nextTimerID += 1
+        timerBodies[id] = body
+        pushTimer(Timer(deadline: deadline, id: id))
+        return TimerID(value: id)
+    }
+
+    /// Cancels a timer; cancelling one that already ran does nothing.
+    public func cancel(_ timer: TimerID) {
+        // The heap entry stays until it surfaces; without a body it is skipped.
+        timerBodies.removeValue(forKey: timer.value)
+        if timerBodies.isEmpty { timerHeap.removeAll(keepingCapacity: true) }
+    }
+
+    /// Posts `body` to run on the loop thread. Safe from any thread.
+    public func execute(_ body: @escaping @Sendable () -> Void) {
+        posted.withLock { $0.append(body) }
+        wake()
+    }
+
+    /// Asks `run` to return after the current iteration. Safe from any thread.
+    public func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        wake()
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD.rawValue, &one, 8)
+    }
+
+    /// Delivers `signals` (e.g. SIGTERM, SIGHUP) to `handler` on the loop thread instead of
+    /// their default actions. Call before starting other threads: they inherit the mask.
+    public func handleSignals(_ signals: [Int32], handler: @escaping (Int32) -> Void) throws(SystemError) {
+        let fd = FileDescriptor(owning: try syscall("signalfd") { signals.withUnsafeBufferPointer { rc_signalfd($0.baseAddress, Int32($0.count)) } })
+        try add(fd.rawValue, token: Self.signalToken, interest: .read)
+        signalFD = fd
+        signalHandler = handler
+    }
+
+    /// Runs until `stop` is called.
+    public func run() {
+        var tokens = [UInt64](repeating: 0, count: 64)
+        var events = [UInt32](repeating: 0, count: 64)
+        while !stopRequested.load(ordering: .acquiring) {
+            rearmTimer()
+            let n = tokens.withUnsafeMutableBufferPointer { t in
+                events.withUnsafeMutableBufferPointer { e in
+                    rc_epoll_wait(epoll.rawValue, t.baseAddress, e.baseAddress, 64, -1)
+                }
+            }
+            if n < 0 { continue }  // EINTR
+            for i in 0..<Int(n) {
+                dispatch(token: tokens[i], events: events[i])
+            }
+        }
+    }
+
+    private func dispatch(token: UInt64, events: UInt32) {
+        switch token {
+        case Self.wakeToken:
+            var value: UInt64 = 0
+            _ = Glibc.read(wakeFD.rawValue, &value, 8)
+            let tasks = posted.withLock { tasks in
+                let taken = tasks
+                tasks.removeAll(keepingCapacity: true)
+                return taken
+            }
+            for task in tasks { task() }
+        case Self.timerToken:
+            var expirations: UInt64 = 0
+            _ = Glibc.read(timerFD.rawValue, &expirations, 8)
+            armedDeadline = nil
+            runDueTimers()
+        case Self.signalToken:
+            guard let fd = signalFD else { return }
+            while true {
+                let signo = rc_signalfd_read(fd.rawValue)
+                if signo <= 0 { break }
+                signalHandler?(signo)
+            }
+        default:
+            let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
+            guard let handler = handlers[fd] else { return }
+            let failed = events & UInt32(RC_EPOLLERR | RC_EPOLLHUP | RC_EPOLLRDHUP) != 0
+            handler(
+                Readiness(
+                    readable: events & UInt32(RC_EPOLLIN) != 0,
+                    writable: events & UInt32(RC_EPOLLOUT) != 0,
+                    hangUp: failed))
+        }
+    }
+
+    private func runDueTimers() {
+        let current = now
+        while let top = timerHeap.first, top.deadline <= current {
+            popTimer()
+            if let body = timerBodies.removeValue(forKey: top.id) { body() }
+        }
+    }
+
+    private func rearmTimer() {
+        while let top = timerHeap.first, timerBodies[top.id] == nil { popTimer() }
+        guard let deadline = timerHeap.first?.deadline else {
+            if armedDeadline != nil {
+                _ = rc_timerfd_set_absolute(timerFD.rawValue, 0)
+                armedDeadline = nil
+            }
+            return
+        }
+        if deadline != armedDeadline {
+            // 0 would disarm: a deadline at or before the epoch still fires at once.
+            _ = rc_timerfd_set_absolute(timerFD.rawValue, max(deadline.nanoseconds, 1))
+            armedDeadline = deadline
+        }
+    }
+
+    // A binary min-heap on (deadline, id): ties run in scheduling order.
+    private func pushTimer(_ timer: Timer) {
+        timerHeap.append(timer)
+        var child = timerHeap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.before(timerHeap[child], timerHeap[parent]) else { break }
+            timerHeap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private func popTimer() {
+        let last = timerHeap.removeLast()
+        guard !timerHeap.isEmpty else { return }
+        timerHeap[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < timerHeap.count, Self.before(timerHeap[left], timerHeap[smallest]) { smallest = left }
+            if right < timerHeap.count, Self.before(timerHeap[right], timerHeap[smallest]) { smallest = right }
+            if smallest == parent { return }
+            timerHeap.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+
+    private static func before(_ a: Timer, _ b: Timer) -> Bool {
+        a.deadline < b.deadline || (a.deadline == b.deadline && a.id < b.id)
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import RCDaemon
+import RCSystem
+
+/// `redirect-catcher run`: the daemon in the foreground, as systemd starts it.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the daemon in the foreground (what systemd starts).")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(name: .long, help: "The least important messages to log: debug, info, notice, warning or error. Overrides log_level in the config.")
+    var logLevel: LogLevel?
+
+    func run() throws {
+        // Before anything holds a secret: no ptrace by other processes, no core dumps.
+        try? ProcessEnvironment.makeNonDumpable()
+        ProcessEnvironment.raiseDescriptorLimit()
+        let environment = ProcessEnvironment.variables()
+        let config: Config
+        do {
+            config = try ConfigLoader.load(path: try options.resolvedPath(environment: environment))
+        } catch let error as ConfigError {
+            Logger(minimumLevel: .error).error("config_invalid", "config error: \(error)")
+            throw ExitCode(78)  // EX_CONFIG; systemd does not restart on it with RestartPreventExitStatus
+        }
+        let logger = Logger(minimumLevel: logLevel ?? config.logLevel ?? .info)
+        do {
+            let daemon = try Daemon(config: config, environment: environment, logger: logger)
+            try daemon.run()
+        } catch {
+            logger.error("fatal", "cannot start: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}

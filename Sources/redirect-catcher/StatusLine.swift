@@ -1,0 +1,37 @@
+import RCJSON
+
+/// One line of `redirect-catcher status` for people.
+enum StatusLine {
+    static func describe(_ account: JSONObject) -> String {
+        func string(_ key: String) -> String? {
+            if case .string(let value)? = account[key] { return value }
+            return nil
+        }
+        func seconds(_ key: String) -> Int64? {
+            if case .number(let value)? = account[key] { return value.int64 }
+            return nil
+        }
+        let name = string("name") ?? "?"
+        let state = (string("state") ?? "unknown").replacingUnderscores
+        var line = "\(name): \(state)"
+        if let expiresIn = seconds("expires_in") {
+            line += expiresIn > 0 ? ", token expires in \(duration(expiresIn))" : ", token expired"
+        }
+        if let next = seconds("next_refresh_in") { line += ", next refresh in \(duration(next))" }
+        if let error = string("last_error") { line += "; last error: \(error)" }
+        if let url = string("signin_url") { line += "; sign in at \(url)" }
+        return line
+    }
+
+    static func duration(_ seconds: Int64) -> String {
+        if seconds < 120 { return "\(seconds) s" }
+        if seconds < 7200 { return "\(seconds / 60) min" }
+        return "\(seconds / 3600) h \(seconds % 3600 / 60) min"
+    }
+}
+
+extension String {
+    fileprivate var replacingUnderscores: String {
+        String(map { $0 == "_" ? " " : $0 })
+    }
+}

@@ -1,2 +1,0 @@
-import RCDaemon
-print("redirect-catcher")
