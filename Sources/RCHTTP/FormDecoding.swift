@@ -22,7 +22,11 @@ public enum FormDecoding {
                 name = segment
                 value = segment[segment.endIndex...]
             }
-            pairs.append((name: try decodeComponent(name, plusIsSpace: true), value: try decodeComponent(value, plusIsSpace: true)))
+            pairs.append(
+                (
+                    name: try decodeComponent(name, plusIsSpace: true),
+                    value: try decodeComponent(value, plusIsSpace: true)
+                ))
         }
         return pairs
     }

@@ -5,7 +5,9 @@
 public enum HTTPDate {
     private static let dayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     private static let longDayNames = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    private static let monthNames = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
 
     /// Parses IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), RFC 850
     /// ("Sunday, 06-Nov-94 08:49:37 GMT") or asctime ("Sun Nov  6 08:49:37 1994").
@@ -23,7 +25,7 @@ public enum HTTPDate {
     /// IMF-fixdate, the only form a sender may generate (RFC 9110 §5.6.7).
     public static func format(_ epochSeconds: Int64) -> String {
         let days = floorDivide(epochSeconds, 86_400)
-        let secondOfDay = epochSeconds - days * 86_400
+        let secondOfDay = (epochSeconds % 86_400 + 86_400) % 86_400
         let (year, month, day) = civilDate(fromDays: days)
         // 1970-01-01 was a Thursday (index 3 with Monday first).
         let weekday = Int(((days % 7) + 7 + 3) % 7)
@@ -117,8 +119,10 @@ public enum HTTPDate {
         return (year, month, day)
     }
 
+    /// Division rounding toward negative infinity; written so that even Int64.min cannot trap.
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
-        value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
+        let quotient = value / divisor
+        return value % divisor != 0 && value < 0 ? quotient - 1 : quotient
     }
 
     private static func twoDigits(_ value: Int) -> String {

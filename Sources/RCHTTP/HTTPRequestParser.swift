@@ -20,7 +20,9 @@ public struct HTTPRequestParser: Sendable {
         /// at least one, left over from a previous body's CRLF).
         public var leadingEmptyLines = 2
 
-        public init(requestLine: Int = 8192, headerSection: Int = 16384, headerCount: Int = 64, leadingEmptyLines: Int = 2) {
+        public init(
+            requestLine: Int = 8192, headerSection: Int = 16384, headerCount: Int = 64, leadingEmptyLines: Int = 2
+        ) {
             self.requestLine = requestLine
             self.headerSection = headerSection
             self.headerCount = headerCount
@@ -139,7 +141,7 @@ public struct HTTPRequestParser: Sendable {
         // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request without Host, or with
         // more than one Host field line.
         if hosts.count > 1 { return .failure(.badRequest("more than one Host header")) }
-        if hosts.isEmpty, head.version == .http1_1 { return .failure(.badRequest("missing Host header")) }
+        if hosts.isEmpty, head.version == .http11 { return .failure(.badRequest("missing Host header")) }
         // Refuse bad framing here too, so a complete head always has a usable body length.
         do {
             _ = try head.bodyLength()
@@ -207,7 +209,8 @@ public struct HTTPRequestParser: Sendable {
         let versionBytes = line[index...]
         for byte in versionBytes where !HTTPGrammar.isVisible(byte) {
             let reason =
-                byte == HTTPGrammar.space ? "malformed request line" : HTTPFieldLine.characterReason(byte, place: "request line")
+                byte == HTTPGrammar.space
+                ? "malformed request line" : HTTPFieldLine.characterReason(byte, place: "request line")
             return .failure(.badRequest(reason))
         }
         guard isComplete else { return .success(nil) }
@@ -216,7 +219,7 @@ public struct HTTPRequestParser: Sendable {
         }
         // RFC 9110 §6.2 / §15.6.6: a server may refuse a major version it does not implement
         // with 505. HTTP/2 arrives here as its connection preface "PRI * HTTP/2.0".
-        guard version == .http1_1 || version == .http1_0 else { return .failure(.versionNotSupported) }
+        guard version == .http11 || version == .http10 else { return .failure(.versionNotSupported) }
         return .success(
             ParsedRequestLine(
                 method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),

@@ -101,7 +101,9 @@ public struct HTTPResponseParser: Sendable {
             case .statusLine, .headerLines, .trailers:
                 let budget = maxHead - sectionBytes
                 guard let line = nextLine(limit: budget) else {
-                    if buffer.count - cursor >= budget { fail(isTrailers ? .malformed("trailer section too large") : .headTooLarge) }
+                    if buffer.count - cursor >= budget {
+                        fail(isTrailers ? .malformed("trailer section too large") : .headTooLarge)
+                    }
                     return
                 }
                 sectionBytes += line.consumed

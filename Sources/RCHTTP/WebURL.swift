@@ -167,7 +167,9 @@ public struct WebURL: Sendable, Equatable, CustomStringConvertible {
         var index = bytes.startIndex
         while index < bytes.endIndex {
             if bytes[index] == UInt8(ascii: "%") {
-                guard index + 2 < bytes.endIndex, HTTPGrammar.hexValue(bytes[index + 1]) != nil, HTTPGrammar.hexValue(bytes[index + 2]) != nil else {
+                guard index + 2 < bytes.endIndex, HTTPGrammar.hexValue(bytes[index + 1]) != nil,
+                    HTTPGrammar.hexValue(bytes[index + 2]) != nil
+                else {
                     throw .badPercentEncoding
                 }
                 index += 3

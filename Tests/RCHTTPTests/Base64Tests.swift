@@ -35,7 +35,9 @@ import Testing
     }
 
     @Test func strictDecoding() {
-        for bad in ["Zg", "Zg=", "Z===", "Zm9v\n", " Zm9v", "Zm9v====", "Zg==Zg==", "Zh==", "Zm9=", "Zm=v", "Zm9v!A==", "===="] {
+        for bad in [
+            "Zg", "Zg=", "Z===", "Zm9v\n", " Zm9v", "Zm9v====", "Zg==Zg==", "Zh==", "Zm9=", "Zm=v", "Zm9v!A==", "====",
+        ] {
             #expect(Base64.decode(bad) == nil, "\(bad.debugDescription)")
         }
         for bad in ["Z", "Zh", "Zm9", "Zg=", "Zm9vY", "a=bc", "Zg==="] {

@@ -14,7 +14,10 @@ import Testing
         #expect(try pairs("=v") == [["", "v"]])
         #expect(try pairs("") == [])
         #expect(try pairs("k=v&k=w") == [["k", "v"], ["k", "w"]])
-        #expect(try pairs("error_description=AADSTS50011%3A+The+redirect+URI") == [["error_description", "AADSTS50011: The redirect URI"]])
+        #expect(
+            try pairs("error_description=AADSTS50011%3A+The+redirect+URI") == [
+                ["error_description", "AADSTS50011: The redirect URI"]
+            ])
         #expect(try pairs("%E2%9C%93=%c3%a9") == [["\u{2713}", "\u{E9}"]])
     }
 
@@ -33,7 +36,9 @@ import Testing
 
     @Test func controlCharacters() {
         for text in ["a=%00", "a=%0D%0A", "a=%0A", "a=x%09y", "a=%7F", "a=%C2%85", "a=\u{1}", "a\nb=c"] {
-            #expect(throws: FormDecodingError.controlCharacter, "\(text.debugDescription)") { try FormDecoding.decode(text) }
+            #expect(throws: FormDecodingError.controlCharacter, "\(text.debugDescription)") {
+                try FormDecoding.decode(text)
+            }
         }
     }
 
@@ -57,8 +62,10 @@ import Testing
         #expect(FormEncoding.percentEncode("AZaz09-._~") == "AZaz09-._~")
         #expect(FormEncoding.percentEncode("a+b&c=d/e?f#g%") == "a%2Bb%26c%3Dd%2Fe%3Ff%23g%25")
         #expect(FormEncoding.percentEncode("\u{E9}\u{2713}") == "%C3%A9%E2%9C%93")
-        #expect(FormEncoding.percentEncode("http://localhost:8400/callback") == "http%3A%2F%2Flocalhost%3A8400%2Fcallback")
-        #expect(FormEncoding.encode([("scope", "openid offline_access"), ("x", "")]) == "scope=openid%20offline_access&x=")
+        #expect(
+            FormEncoding.percentEncode("http://localhost:8400/callback") == "http%3A%2F%2Flocalhost%3A8400%2Fcallback")
+        #expect(
+            FormEncoding.encode([("scope", "openid offline_access"), ("x", "")]) == "scope=openid%20offline_access&x=")
         #expect(FormEncoding.encode([]) == "")
     }
 
@@ -75,7 +82,9 @@ import Testing
     }
 
     @Test func htmlEscape() {
-        #expect(HTML.escape("<script>alert('x' & \"y\")</script>") == "&lt;script&gt;alert(&#39;x&#39; &amp; &quot;y&quot;)&lt;/script&gt;")
+        #expect(
+            HTML.escape("<script>alert('x' & \"y\")</script>")
+                == "&lt;script&gt;alert(&#39;x&#39; &amp; &quot;y&quot;)&lt;/script&gt;")
         #expect(HTML.escape("plain \u{E9}") == "plain \u{E9}")
         #expect(HTML.escape("&amp;") == "&amp;amp;")
     }

@@ -23,8 +23,10 @@ import Testing
     ].map { Array($0.utf8) }
 
     /// Bytes that sit on parser decision points, so mutations reach interesting paths often.
-    static let interestingBytes: [UInt8] = [0x0D, 0x0A, 0x20, 0x09, 0x3A, 0x00, 0x16, 0x7F, 0x80, 0xFF, 0x25, 0x2B, 0x3D, 0x26,
-                                            0x3B, 0x30, 0x46, 0x61, 0x2F, 0x3F, 0x23, 0x40, 0x5B, 0x5D, 0x2C]
+    static let interestingBytes: [UInt8] = [
+        0x0D, 0x0A, 0x20, 0x09, 0x3A, 0x00, 0x16, 0x7F, 0x80, 0xFF, 0x25, 0x2B, 0x3D, 0x26,
+        0x3B, 0x30, 0x46, 0x61, 0x2F, 0x3F, 0x23, 0x40, 0x5B, 0x5D, 0x2C,
+    ]
 
     static func randomByte(_ random: inout SplitMix64) -> UInt8 {
         random.next() % 2 == 0
@@ -72,19 +74,22 @@ import Testing
             let input =
                 iteration % 5 == 4
                 ? Self.randomBytes(&random, maxCount: 120)
-                : Self.mutate(Self.requestCorpus[iteration % Self.requestCorpus.count], corpus: Self.requestCorpus, random: &random)
+                : Self.mutate(
+                    Self.requestCorpus[iteration % Self.requestCorpus.count], corpus: Self.requestCorpus,
+                    random: &random)
             for candidate in [parser, small] {
                 let whole = candidate.parse(input)
                 let seed = random.next()
                 var stepRandom = SplitMix64(seed: seed)
-                let chunked = parseIncrementally(input, step: { _ in Int(stepRandom.next() % 9) + 1 }, parser: candidate)
+                let chunked = parseIncrementally(
+                    input, step: { _ in Int(stepRandom.next() % 9) + 1 }, parser: candidate)
                 #expect(chunked == whole, "iteration \(iteration) input \(input)")
                 switch whole {
                 case .complete(let head, let length):
                     #expect(length <= input.count)
                     #expect(throws: Never.self) { try head.bodyLength() }
                     #expect(candidate.parse(input[..<length]) == whole)
-                    #expect(head.version == .http1_1 || head.version == .http1_0)
+                    #expect(head.version == .http11 || head.version == .http10)
                 case .incomplete:
                     // Closing every possible open line must force a decision.
                     let closed = candidate.parse(input + Array("\r\n\r\n\r\n\r\n".utf8))
@@ -102,15 +107,19 @@ import Testing
             let input =
                 iteration % 5 == 4
                 ? Self.randomBytes(&random, maxCount: 150)
-                : Self.mutate(Self.responseCorpus[iteration % Self.responseCorpus.count], corpus: Self.responseCorpus, random: &random)
+                : Self.mutate(
+                    Self.responseCorpus[iteration % Self.responseCorpus.count], corpus: Self.responseCorpus,
+                    random: &random)
             let isHEAD = iteration % 7 == 0
             let maxBody = iteration % 3 == 0 ? 10 : 1 << 20
             let maxHead = iteration % 4 == 0 ? 50 : 65536
             let pieces = (0..<5).map { _ in Int(random.next() % 11) + 1 }
             let whole = parseResponse(input, isResponseToHEAD: isHEAD, maxHead: maxHead, maxBody: maxBody)
-            let split = parseResponse(input, pieces: pieces, isResponseToHEAD: isHEAD, maxHead: maxHead, maxBody: maxBody)
+            let split = parseResponse(
+                input, pieces: pieces, isResponseToHEAD: isHEAD, maxHead: maxHead, maxBody: maxBody)
             #expect(split == whole, "iteration \(iteration) input \(input)")
-            let finished = parseResponse(input, pieces: pieces, close: true, isResponseToHEAD: isHEAD, maxHead: maxHead, maxBody: maxBody)
+            let finished = parseResponse(
+                input, pieces: pieces, close: true, isResponseToHEAD: isHEAD, maxHead: maxHead, maxBody: maxBody)
             #expect(finished != .incomplete)
             if case .complete(let message) = whole {
                 #expect(finished == whole)
@@ -126,7 +135,8 @@ import Testing
         for _ in 0..<5000 {
             let count = Int(random.next() % 40)
             let raw = (0..<count).map { _ in
-                random.next() % 4 == 0 ? Self.randomByte(&random) : alphabet[Int(random.next() % UInt64(alphabet.count))]
+                random.next() % 4 == 0
+                    ? Self.randomByte(&random) : alphabet[Int(random.next() % UInt64(alphabet.count))]
             }
             let text = String(decoding: raw, as: UTF8.self)
             if let pairs = try? FormDecoding.decode(text, maxPairs: 8) {
@@ -148,7 +158,9 @@ import Testing
             var scalars = String.UnicodeScalarView()
             for _ in 0..<(random.next() % 12) {
                 let value = UInt32(random.next() % 0x11_0000)
-                guard let scalar = Unicode.Scalar(value), scalar.properties.generalCategory != .control else { continue }
+                guard let scalar = Unicode.Scalar(value), scalar.properties.generalCategory != .control else {
+                    continue
+                }
                 scalars.append(scalar)
             }
             let text = String(scalars)
@@ -181,7 +193,8 @@ import Testing
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= ".utf8)
         for _ in 0..<5000 {
             let count = Int(random.next() % 24)
-            let text = String(decoding: (0..<count).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }, as: UTF8.self)
+            let text = String(
+                decoding: (0..<count).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }, as: UTF8.self)
             if let decoded = Base64.decode(text) {
                 #expect(Base64.encode(decoded) == text)
             }

@@ -15,6 +15,10 @@ import Testing
         #expect(HTTPDate.format(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
         #expect(HTTPDate.format(-1) == "Wed, 31 Dec 1969 23:59:59 GMT")
         #expect(HTTPDate.format(4_102_444_800) == "Fri, 01 Jan 2100 00:00:00 GMT")
+        #expect(HTTPDate.format(-86_401) == "Tue, 30 Dec 1969 23:59:59 GMT")
+        // Extremes must not trap, whatever they print.
+        #expect(!HTTPDate.format(.min).isEmpty)
+        #expect(!HTTPDate.format(.max).isEmpty)
     }
 
     @Test func roundTrip() {
@@ -31,10 +35,12 @@ import Testing
     }
 
     @Test func invalid() {
-        for text in ["", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 31 Feb 1994 08:49:37 GMT",
-                     "Sun, 29 Feb 1900 00:00:00 GMT", "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1994 08:60:00 GMT",
-                     "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nox 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT ",
-                     "Sun Nov 6 08:49:37 1994", "Sunday, 06-Nov-1994 08:49:37 GMT", "120", "sun, 06 Nov 1994 08:49:37 GMT"] {
+        for text in [
+            "", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 29 Feb 1900 00:00:00 GMT", "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1994 08:60:00 GMT",
+            "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nox 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT ",
+            "Sun Nov 6 08:49:37 1994", "Sunday, 06-Nov-1994 08:49:37 GMT", "120", "sun, 06 Nov 1994 08:49:37 GMT",
+        ] {
             #expect(HTTPDate.parse(text) == nil, "\(text.debugDescription)")
         }
         #expect(HTTPDate.parse("Tue, 29 Feb 2000 00:00:00 GMT") == 951_782_400)

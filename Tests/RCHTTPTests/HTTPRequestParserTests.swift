@@ -32,14 +32,15 @@ import Testing
         #expect(length == text.utf8.count)
         #expect(head.method == "GET")
         #expect(head.target == "/callback?code=abc&state=xyz")
-        #expect(head.version == .http1_1)
+        #expect(head.version == .http11)
         #expect(head.headers["host"] == "localhost:8400")
         #expect(head.headers["USER-AGENT"] == "test")
         #expect(try head.bodyLength() == 0)
     }
 
     @Test func postWithBody() throws {
-        let headText = "POST /callback HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\n"
+        let headText =
+            "POST /callback HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\n"
         let input = bytes(headText + "code=a&st=b")
         guard case .complete(let head, let length) = parser.parse(input) else {
             Issue.record("not complete")
@@ -100,7 +101,7 @@ import Testing
 
     @Test func http10WithoutHostAccepted() {
         let outcome = parser.parse(bytes("GET /callback HTTP/1.0\r\n\r\n"))
-        #expect(head(outcome)?.version == .http1_0)
+        #expect(head(outcome)?.version == .http10)
     }
 
     @Test func bareLineFeedsAccepted() {
@@ -137,7 +138,8 @@ import Testing
     }
 
     @Test func absoluteFormTargetKeptRaw() throws {
-        let outcome = parser.parse(bytes("GET http://localhost:8400/callback?x=1 HTTP/1.1\r\nHost: localhost:8400\r\n\r\n"))
+        let outcome = parser.parse(
+            bytes("GET http://localhost:8400/callback?x=1 HTTP/1.1\r\nHost: localhost:8400\r\n\r\n"))
         let target = try RequestTarget.parse(head(outcome)?.target ?? "")
         #expect(target == RequestTarget(path: "/callback", query: "x=1", authority: "localhost:8400"))
     }
@@ -161,7 +163,8 @@ import Testing
         expectStatus("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n", 400)
         expectStatus("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2147483648\r\n\r\n", 400)
         expectStatus("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999999\r\n\r\n", 400)
-        let same = parser.parse(bytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5, 5\r\n\r\n"))
+        let same = parser.parse(
+            bytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5, 5\r\n\r\n"))
         #expect((try? head(same)?.bodyLength()) == 5)
         let max = parser.parse(bytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2147483647\r\n\r\n"))
         #expect((try? head(max)?.bodyLength()) == 2_147_483_647)
@@ -177,7 +180,7 @@ import Testing
 
     @Test func bodyLengthOnConstructedHead() {
         var headers = HTTPHeaders([("Content-Length", "12")])
-        var head = HTTPRequestHead(method: "POST", target: "/", version: .http1_1, headers: headers)
+        var head = HTTPRequestHead(method: "POST", target: "/", version: .http11, headers: headers)
         #expect(throws: Never.self) { try head.bodyLength() }
         headers.add("Transfer-Encoding", "chunked")
         head.headers = headers
@@ -275,7 +278,9 @@ import Testing
         #expect(parser.parse(prefix) == .incomplete)
         #expect(parser.parse(prefix + bytes("a")) == .failed(.uriTooLong))
         // Exactly at the limit including CRLF is still fine.
-        let fits = bytes("GET /") + Array(repeating: UInt8(ascii: "a"), count: limits.requestLine - 16) + bytes(" HTTP/1.1\r\n")
+        let fits =
+            bytes("GET /") + Array(repeating: UInt8(ascii: "a"), count: limits.requestLine - 16)
+            + bytes(" HTTP/1.1\r\n")
         #expect(fits.count == limits.requestLine)
         #expect(head(parser.parse(fits + bytes("Host: x\r\n\r\n"))) != nil)
         #expect(parser.parse(fits.dropLast(2) + bytes("a\r\n")) == .failed(.uriTooLong))
@@ -303,7 +308,9 @@ import Testing
         let small = HTTPRequestParser(limits: .init(requestLine: 32, headerSection: 40, headerCount: 2))
         #expect(small.parse(bytes(String(repeating: "A", count: 32))) == .failed(.uriTooLong))
         #expect(small.parse(bytes("GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n")) == .failed(.headersTooLarge))
-        #expect(small.parse(bytes("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "y", count: 40))) == .failed(.headersTooLarge))
+        #expect(
+            small.parse(bytes("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "y", count: 40)))
+                == .failed(.headersTooLarge))
     }
 
     @Test func rawBufferOverloads() {

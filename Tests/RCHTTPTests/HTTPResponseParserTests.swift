@@ -8,7 +8,8 @@ import Testing
         maxBody: Int = 1 << 20, sourceLocation: SourceLocation = #_sourceLocation
     ) -> HTTPResponseParser.Outcome {
         let input = bytes(text)
-        let whole = parseResponse(input, close: close, isResponseToHEAD: isResponseToHEAD, maxHead: maxHead, maxBody: maxBody)
+        let whole = parseResponse(
+            input, close: close, isResponseToHEAD: isResponseToHEAD, maxHead: maxHead, maxBody: maxBody)
         let single = parseResponse(
             input, pieces: [1], close: close, isResponseToHEAD: isResponseToHEAD, maxHead: maxHead, maxBody: maxBody)
         let uneven = parseResponse(
@@ -25,7 +26,8 @@ import Testing
     }
 
     @Test func contentLength() {
-        let outcome = parseAllWays("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"a\":\"b\",\"c\"}")
+        let outcome = parseAllWays(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"a\":\"b\",\"c\"}")
         #expect(
             outcome
                 == .complete(
@@ -76,12 +78,19 @@ import Testing
         #expect(parseAllWays(base + "FFFFFFFFFFFFFFFFFF\r\n") == .failed(.malformed("chunk size overflow")))
         #expect(parseAllWays(base + "8000000000000000\r\n") == .failed(.malformed("chunk size overflow")))
         #expect(parseAllWays(base + "5\r\nhelloXY0\r\n\r\n") == .failed(.malformed("chunk data not followed by CRLF")))
-        #expect(parseAllWays(base + "5\r\nhello\r\n0\r\nBad Trailer\r\n\r\n") == .failed(.malformed("whitespace between field name and colon")))
+        #expect(
+            parseAllWays(base + "5\r\nhello\r\n0\r\nBad Trailer\r\n\r\n")
+                == .failed(.malformed("whitespace between field name and colon")))
         #expect(parseAllWays(base + "5;\u{1}\r\n") == .failed(.malformed("control character in chunk extension")))
         #expect(parseAllWays(base + "1000\r\n", maxBody: 100) == .failed(.bodyTooLarge))
-        #expect(parseAllWays(base + String(repeating: "0", count: 5000)) == .failed(.malformed("chunk size line too long")))
-        #expect(parseAllWays("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n") == .failed(.malformed("unsupported Transfer-Encoding")))
-        #expect(parseAllWays("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n") == .failed(.malformed("unsupported Transfer-Encoding")))
+        #expect(
+            parseAllWays(base + String(repeating: "0", count: 5000)) == .failed(.malformed("chunk size line too long")))
+        #expect(
+            parseAllWays("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+                == .failed(.malformed("unsupported Transfer-Encoding")))
+        #expect(
+            parseAllWays("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n")
+                == .failed(.malformed("unsupported Transfer-Encoding")))
     }
 
     @Test func chunkedOverridesContentLength() {
@@ -94,16 +103,21 @@ import Testing
         #expect(parseAllWays(text) == .incomplete)
         #expect(message(parseAllWays(text, close: true))?.body == bytes("all of this until close"))
         #expect(message(parseAllWays("HTTP/1.0 200 OK\r\n\r\n", close: true))?.body == [])
-        #expect(parseAllWays("HTTP/1.1 200 OK\r\n\r\n" + String(repeating: "x", count: 101), close: true, maxBody: 100) == .failed(.bodyTooLarge))
+        #expect(
+            parseAllWays("HTTP/1.1 200 OK\r\n\r\n" + String(repeating: "x", count: 101), close: true, maxBody: 100)
+                == .failed(.bodyTooLarge))
     }
 
     @Test func interimResponsesSkipped() {
-        let text = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        let text =
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
         let outcome = parseAllWays(text)
         #expect(message(outcome)?.status == 200)
         #expect(message(outcome)?.headers["Link"] == nil)
         #expect(message(outcome)?.body == bytes("ok"))
-        #expect(parseAllWays("HTTP/1.1 101 Switching Protocols\r\n\r\n") == .failed(.malformed("unexpected 101 Switching Protocols")))
+        #expect(
+            parseAllWays("HTTP/1.1 101 Switching Protocols\r\n\r\n")
+                == .failed(.malformed("unexpected 101 Switching Protocols")))
         let endless = String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 20)
         #expect(parseAllWays(endless) == .failed(.malformed("too many interim responses")))
     }
@@ -120,24 +134,42 @@ import Testing
         #expect(parseAllWays("", close: true) == .failed(.truncated))
         #expect(parseAllWays("HTTP/1.1 200 OK\r\nContent-Len", close: true) == .failed(.truncated))
         #expect(parseAllWays("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", close: true) == .failed(.truncated))
-        #expect(parseAllWays("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", close: true) == .failed(.truncated))
-        #expect(parseAllWays("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", close: true) == .failed(.truncated))
+        #expect(
+            parseAllWays("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", close: true)
+                == .failed(.truncated))
+        #expect(
+            parseAllWays("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", close: true)
+                == .failed(.truncated))
     }
 
     @Test func limits() {
-        #expect(parseAllWays("HTTP/1.1 200 OK\r\nX: " + String(repeating: "a", count: 200), maxHead: 100) == .failed(.headTooLarge))
+        #expect(
+            parseAllWays("HTTP/1.1 200 OK\r\nX: " + String(repeating: "a", count: 200), maxHead: 100)
+                == .failed(.headTooLarge))
         #expect(parseAllWays("HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n", maxBody: 100) == .failed(.bodyTooLarge))
-        #expect(message(parseAllWays("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + String(repeating: "a", count: 100), maxBody: 100))?.body.count == 100)
-        #expect(parseAllWays("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n32\r\n" + String(repeating: "a", count: 50) + "\r\n33\r\n", maxBody: 100) == .failed(.bodyTooLarge))
+        #expect(
+            message(
+                parseAllWays(
+                    "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + String(repeating: "a", count: 100), maxBody: 100)
+            )?.body.count == 100)
+        #expect(
+            parseAllWays(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n32\r\n" + String(repeating: "a", count: 50)
+                    + "\r\n33\r\n", maxBody: 100) == .failed(.bodyTooLarge))
     }
 
     @Test func statusLineVariants() {
         #expect(message(parseAllWays("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"))?.reason == "")
         #expect(message(parseAllWays("HTTP/1.1 400 \r\nContent-Length: 0\r\n\r\n"))?.reason == "")
-        #expect(message(parseAllWays("HTTP/1.0 503 Service  Unavailable\nContent-Length: 0\n\n"))?.reason == "Service  Unavailable")
-        for bad in ["HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1  200 OK\r\n\r\n", "http/1.1 200 OK\r\n\r\n",
-                    "HTTP/1.1 099 Low\r\n\r\n", "HTTP/1.1 600 High\r\n\r\n", "HTTP/2.0 200 OK\r\n\r\n", "HTTP/1.1 200OK\r\n\r\n",
-                    "<html>\r\n\r\n", "HTTP/1.1 200 O\u{1}K\r\n\r\n"] {
+        #expect(
+            message(parseAllWays("HTTP/1.0 503 Service  Unavailable\nContent-Length: 0\n\n"))?.reason
+                == "Service  Unavailable")
+        for bad in [
+            "HTTP/1.1 20 OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1  200 OK\r\n\r\n", "http/1.1 200 OK\r\n\r\n",
+            "HTTP/1.1 099 Low\r\n\r\n", "HTTP/1.1 600 High\r\n\r\n", "HTTP/2.0 200 OK\r\n\r\n",
+            "HTTP/1.1 200OK\r\n\r\n",
+            "<html>\r\n\r\n", "HTTP/1.1 200 O\u{1}K\r\n\r\n",
+        ] {
             guard case .failed(.malformed) = parseAllWays(bad) else {
                 Issue.record("accepted \(bad.debugDescription)")
                 continue
@@ -160,7 +192,8 @@ import Testing
                 continue
             }
         }
-        let repeated = parseAllWays("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n")
+        let repeated = parseAllWays(
+            "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n")
         #expect(message(repeated)?.headers.values("set-cookie") == ["a=1", "b=2"])
     }
 

@@ -15,12 +15,16 @@ import Testing
             try RequestTarget.parse("http://localhost:8400/callback?x")
                 == RequestTarget(path: "/callback", query: "x", authority: "localhost:8400"))
         #expect(try RequestTarget.parse("HTTP://localhost") == RequestTarget(path: "/", authority: "localhost"))
-        #expect(try RequestTarget.parse("http://[::1]:8400?q") == RequestTarget(path: "/", query: "q", authority: "[::1]:8400"))
+        #expect(
+            try RequestTarget.parse("http://[::1]:8400?q")
+                == RequestTarget(path: "/", query: "q", authority: "[::1]:8400"))
     }
 
     @Test func refusedForms() {
-        for target in ["", "*", "localhost:8400", "callback", "https://localhost/", "http:///x", "http://user@host/",
-                       "/a#frag", "/a b", "/\u{E9}", "/a\u{1}", "ftp://x/"] {
+        for target in [
+            "", "*", "localhost:8400", "callback", "https://localhost/", "http:///x", "http://user@host/",
+            "/a#frag", "/a b", "/\u{E9}", "/a\u{1}", "ftp://x/",
+        ] {
             #expect(throws: HTTPRequestError.self, "\(target.debugDescription)") { try RequestTarget.parse(target) }
         }
     }

@@ -10,10 +10,12 @@ import Testing
         let response = HTTPResponse(status: 200, headers: headers, body: bytes("<p>hi</p>"))
         #expect(
             text(response.serialize())
-                == "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 9\r\n\r\n<p>hi</p>")
+                == "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 9\r\n\r\n<p>hi</p>"
+        )
         #expect(
             text(response.serialize(includeBody: false))
-                == "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 9\r\n\r\n")
+                == "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 9\r\n\r\n"
+        )
     }
 
     @Test func responseWithoutContent() {
@@ -47,20 +49,26 @@ import Testing
         let body = bytes(FormEncoding.encode([("grant_type", "authorization_code"), ("code", "a b")]))
         let output = HTTPRequestWriter.serialize(
             method: "POST", target: "/tenant/oauth2/v2.0/token", host: "login.microsoftonline.com",
-            headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"), ("Host", "evil"), ("Content-Length", "1")]),
+            headers: HTTPHeaders([
+                ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"), ("Host", "evil"),
+                ("Content-Length", "1"),
+            ]),
             body: body)
         #expect(
             text(output)
-                == "POST /tenant/oauth2/v2.0/token HTTP/1.1\r\nHost: login.microsoftonline.com\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nContent-Length: 40\r\n\r\ngrant_type=authorization_code&code=a%20b")
+                == "POST /tenant/oauth2/v2.0/token HTTP/1.1\r\nHost: login.microsoftonline.com\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nContent-Length: 40\r\n\r\ngrant_type=authorization_code&code=a%20b"
+        )
         let get = HTTPRequestWriter.serialize(method: "GET", target: "/", host: "x", headers: HTTPHeaders(), body: nil)
         #expect(text(get) == "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        let empty = HTTPRequestWriter.serialize(method: "POST", target: "/", host: "x", headers: HTTPHeaders(), body: [])
+        let empty = HTTPRequestWriter.serialize(
+            method: "POST", target: "/", host: "x", headers: HTTPHeaders(), body: [])
         #expect(text(empty) == "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
     }
 
     @Test func writtenRequestParsesBack() throws {
         let output = HTTPRequestWriter.serialize(
-            method: "POST", target: "/callback", host: "localhost:8400", headers: HTTPHeaders([("X-A", "1")]), body: bytes("abc"))
+            method: "POST", target: "/callback", host: "localhost:8400", headers: HTTPHeaders([("X-A", "1")]),
+            body: bytes("abc"))
         guard case .complete(let head, let length) = HTTPRequestParser().parse(output) else {
             Issue.record("did not parse")
             return
