@@ -64,9 +64,9 @@ struct AccountContext {
                 throw redirectNode.error(error.message)
             }
         } else {
-            // With listen.port 0 the port is only known after binding; the daemon inserts it
-            // with URLPolicy.redirectURI(_:boundTo:).
-            redirectURI = listenPort == 0 ? "http://localhost/callback" : "http://localhost:\(listenPort)/callback"
+            // With listen.port 0 this is the placeholder http://localhost:0/callback: the port is
+            // only known after binding, and the daemon puts it in place of the 0.
+            redirectURI = "http://localhost:\(listenPort)/callback"
         }
 
         var responseMode: ResponseMode = provider == .entra || provider == .entraV1 ? .formPost : .query

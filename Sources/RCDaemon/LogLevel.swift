@@ -1,18 +1,17 @@
-/// How much the daemon logs; ordered by severity, so `level >= .warning` reads naturally.
-///
-/// The names are syslog's (and so the journal's) priorities that a per-user daemon needs.
+/// How much the daemon logs; each level maps to a syslog/journal priority.
 public enum LogLevel: String, Sendable, Comparable, CaseIterable {
     case debug, info, notice, warning, error
 
-    private var severity: Int {
+    /// The syslog priority (RFC 5424 severity) the journal shows.
+    public var priority: Int {
         switch self {
-        case .debug: 0
-        case .info: 1
-        case .notice: 2
-        case .warning: 3
-        case .error: 4
+        case .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
         }
     }
 
-    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.severity < rhs.severity }
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.priority > b.priority }
 }

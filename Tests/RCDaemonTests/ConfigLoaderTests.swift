@@ -133,7 +133,9 @@ import Testing
 
         let anyPort = try parse(oneAccount(Self.generic, extra: #""listen": {"port": 0},"#))
         #expect(anyPort.listenPort == 0)
-        #expect(anyPort.accounts[0].redirectURI == "http://localhost/callback")
+        #expect(anyPort.accounts[0].redirectURI == "http://localhost:0/callback")
+        let portless = try parse(oneAccount(Self.generic + #", "redirect_uri": "http://127.0.0.1/cb""#, extra: #""listen": {"port": 0},"#))
+        #expect(portless.accounts[0].redirectURI == "http://127.0.0.1:0/cb")
         let moved = try parse(oneAccount(Self.generic + #", "redirect_uri": "http://localhost/cb""#, extra: #""listen": {"port": 9123},"#))
         #expect(moved.accounts[0].redirectURI == "http://localhost:9123/cb")
 
