@@ -159,12 +159,8 @@ enum AuthorizeEndpoint {
     /// scheme://host[:port] of a URI, for the CSP's form-action (which a redirect after a form
     /// submission must also satisfy).
     static func origin(of uri: String) -> String? {
-        guard let schemeEnd = uri.range(of: "://") else { return nil }
-        let afterScheme = uri[schemeEnd.upperBound...]
-        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
-        let origin = String(uri[..<authorityEnd])
-        // A CSP source must not contain spaces or semicolons; an odd URI gets no exception.
-        return origin.contains(where: { $0 == " " || $0 == ";" || $0 == "," || $0 == "'" }) ? nil : origin
+        guard let url = try? WebURL.parse(uri) else { return nil }
+        return "\(url.scheme)://\(url.hostHeader)"
     }
 
     private static func isBase64URL(_ byte: UInt8) -> Bool {
