@@ -1,0 +1,291 @@
+import RCCrypto
+import RCHTTP
+import RCJSON
+import RCSystem
+import RCTestProvider
+import Testing
+
+/// The strict test provider, exercised in-process over real sockets: over TLS with a generated
+/// CA, and once over plain HTTP.
+@Suite struct TestProviderTests {
+    // MARK: Harness
+
+    /// A running provider and what a client needs to reach it.
+    struct Harness {
+        let provider: TestProvider
+        let caPEM: String?
+        let redirectURI = "http://127.0.0.1:8400/callback"
+
+        init(_ options: TestProviderOptions = TestProviderOptions(), tls: Bool = true) throws {
+            provider = TestProvider(options: options)
+            if tls {
+                let authority = try TestCertificateAuthority.generate()
+                let leaf = try authority.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+                let context = try TLSServerContext(certificatePEM: leaf.certificatePEM, privateKeyPEM: leaf.privateKeyPEM)
+                try provider.start(tls: context)
+                caPEM = authority.certificatePEM
+            } else {
+                try provider.start(tls: nil)
+                caPEM = nil
+            }
+        }
+
+        /// A fresh verifier and the /authorize URL for it.
+        func authorizeURL(
+            clientID: String = "demo-client", redirectURI: String? = nil, scope: String? = "openid offline_access",
+            state: String = "state-123", challengeMethod: String? = "S256", challenge: String? = nil,
+            extra: [(String, String)] = [], verifier: String = Harness.newVerifier()
+        ) -> String {
+            var query: [(String, String)] = [
+                ("response_type", "code"), ("client_id", clientID), ("redirect_uri", redirectURI ?? self.redirectURI),
+                ("state", state), ("nonce", "nonce-456"),
+            ]
+            if let scope { query.append(("scope", scope)) }
+            if let method = challengeMethod { query.append(("code_challenge_method", method)) }
+            query.append(("code_challenge", challenge ?? Harness.challenge(verifier)))
+            return provider.authorizeURL + "?" + FormEncoding.encode(query + extra)
+        }
+
+        static func newVerifier() -> String { Base64.encodeURL(SecureRandom.bytes(32)) }
+        static func challenge(_ verifier: String) -> String { Base64.encodeURL(SHA256.hash(Array(verifier.utf8))) }
+
+        /// Signs in as the person and returns the code from the redirect.
+        func code(verifier: String, clientID: String = "demo-client", scope: String? = "openid offline_access", extra: [(String, String)] = []) throws -> String {
+            let outcome = try TestPerson.signIn(
+                authorizeURL: authorizeURL(clientID: clientID, scope: scope, extra: extra, verifier: verifier), approve: true, caPEM: caPEM)
+            guard case .redirect(let location) = outcome else {
+                Issue.record("expected a redirect, got \(outcome)")
+                return ""
+            }
+            let query = try #require(location.split(separator: "?", maxSplits: 1).last)
+            let fields = try FormDecoding.decode(String(query))
+            return try #require(fields.first { $0.name == "code" }?.value)
+        }
+
+        func token(_ fields: [(String, String)], headers: [(String, String)] = []) throws -> HTTPResponseMessage {
+            try TestHTTPClient.postForm(url: provider.tokenURL, fields, headers: headers, caPEM: caPEM)
+        }
+
+        func redeem(_ code: String, verifier: String, clientID: String = "demo-client", redirectURI: String? = nil, extra: [(String, String)] = []) throws -> HTTPResponseMessage {
+            try token(
+                [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI ?? self.redirectURI),
+                 ("client_id", clientID), ("code_verifier", verifier)] + extra)
+        }
+
+        func refresh(_ refreshToken: String, clientID: String = "demo-client") throws -> HTTPResponseMessage {
+            try token([("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientID)])
+        }
+
+        func validate(_ accessToken: String) throws -> HTTPResponseMessage {
+            try TestHTTPClient.send(url: provider.validateURL, headers: [("Authorization", "Bearer \(accessToken)")], caPEM: caPEM)
+        }
+
+        /// A full sign-in and code redemption; the token response's JSON.
+        func signedIn(scope: String? = "openid offline_access", extra: [(String, String)] = []) throws -> JSONObject {
+            let verifier = Harness.newVerifier()
+            let response = try redeem(try code(verifier: verifier, scope: scope, extra: extra), verifier: verifier)
+            #expect(response.status == 200)
+            return try json(response)
+        }
+    }
+
+    static func json(_ response: HTTPResponseMessage) throws -> JSONObject {
+        try #require(try JSONParser.parse(response.body).objectValue)
+    }
+
+    func json(_ response: HTTPResponseMessage) throws -> JSONObject { try Self.json(response) }
+
+    /// Asserts an RFC 6749 §5.2 error with Entra's extras, and returns its `error`.
+    @discardableResult
+    func expectTokenError(_ response: HTTPResponseMessage, status: Int, error: String, code: Int? = nil) throws -> JSONObject {
+        #expect(response.status == status)
+        #expect(response.headers["Cache-Control"] == "no-store")
+        #expect(response.headers["Content-Type"]?.hasPrefix("application/json") == true)
+        let body = try json(response)
+        #expect(body["error"]?.stringValue == error)
+        #expect(body["error_description"]?.stringValue?.isEmpty == false)
+        #expect(body["trace_id"]?.stringValue != nil && body["correlation_id"]?.stringValue != nil)
+        #expect(body["timestamp"]?.stringValue != nil)
+        if let code { #expect(body["error_codes"]?.arrayValue == [.number(JSONNumber(Int64(code)))]) }
+        return body
+    }
+
+    static func queryFields(_ location: String) throws -> [String: String] {
+        let query = try #require(location.split(separator: "?", maxSplits: 1).dropFirst().first)
+        return Dictionary(try FormDecoding.decode(String(query)).map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+extension JSONObject {
+    func string(_ key: String) -> String? { self[key]?.stringValue }
+}
+
+// MARK: The happy path
+
+extension TestProviderTests {
+    @Test func fullFlowOverTLSWithRefreshRotation() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        #expect(h.provider.baseURL.hasPrefix("https://127.0.0.1:"))
+        let verifier = Harness.newVerifier()
+        let outcome = try TestPerson.signIn(authorizeURL: h.authorizeURL(verifier: verifier), approve: true, caPEM: h.caPEM)
+        guard case .redirect(let location) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(location.hasPrefix(h.redirectURI + "?"))
+        let fields = try Self.queryFields(location)
+        #expect(fields["state"] == "state-123")
+        #expect(fields["iss"] == h.provider.issuer)
+        let code = try #require(fields["code"])
+        #expect(Base64.decodeURL(code)?.count == 32)
+
+        let first = try json(try h.redeem(code, verifier: verifier))
+        #expect(first.string("token_type") == "Bearer")
+        #expect(first["expires_in"]?.numberValue?.int64 == 3600)
+        let access = try #require(first.string("access_token"))
+        let refresh = try #require(first.string("refresh_token"))
+        #expect(h.provider.isValid(accessToken: access))
+
+        let validation = try h.validate(access)
+        #expect(validation.status == 200)
+        let claims = try json(validation)
+        #expect(claims["active"] == .bool(true))
+        #expect(claims.string("client_id") == "demo-client")
+        #expect(claims.string("sub") == "demo.user@example.test")
+
+        let second = try json(try h.refresh(refresh))
+        let newRefresh = try #require(second.string("refresh_token"))
+        let newAccess = try #require(second.string("access_token"))
+        #expect(newRefresh != refresh && newAccess != access)
+        #expect(try h.validate(newAccess).status == 200)
+
+        // The rotated-out token is refused, and its reuse takes the whole family down.
+        try expectTokenError(try h.refresh(refresh), status: 400, error: "invalid_grant", code: 50173)
+        try expectTokenError(try h.refresh(newRefresh), status: 400, error: "invalid_grant")
+        #expect(try h.validate(newAccess).status == 401)
+        #expect(try json(try h.validate(newAccess))["active"] == .bool(false))
+
+        let stats = h.provider.stats
+        #expect(stats.authorizeRequests == 1)
+        #expect(stats.codeGrants == 1 && stats.refreshGrants == 1)
+        #expect(stats.failedGrants["invalid_grant"] == 2)
+        #expect(stats.tokenRequests == 4)
+        #expect(stats.validations == 4)
+    }
+
+    @Test func fullFlowOverPlainHTTP() throws {
+        let h = try Harness(tls: false)
+        defer { h.provider.stop() }
+        #expect(h.provider.tokenURL.hasPrefix("http://127.0.0.1:"))
+        let tokens = try h.signedIn()
+        let access = try #require(tokens.string("access_token"))
+        #expect(try h.validate(access).status == 200)
+        let refreshed = try json(try h.refresh(try #require(tokens.string("refresh_token"))))
+        #expect(refreshed.string("access_token") != nil)
+    }
+
+    @Test func idTokenIsSignedJWTWithNonceAndAudience() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let tokens = try h.signedIn()
+        let parts = try #require(tokens.string("id_token")).split(separator: ".").map(String.init)
+        #expect(parts.count == 3)
+        let headerBytes = try #require(Base64.decodeURL(parts[0]))
+        let header = try #require(try JSONParser.parse(headerBytes).objectValue)
+        #expect(header.string("alg") == "HS256" && header.string("typ") == "JWT")
+        let claimBytes = try #require(Base64.decodeURL(parts[1]))
+        let claims = try #require(try JSONParser.parse(claimBytes).objectValue)
+        #expect(claims.string("iss") == h.provider.issuer)
+        #expect(claims.string("aud") == "demo-client")
+        #expect(claims.string("nonce") == "nonce-456")
+        #expect(claims.string("sub") == "demo.user@example.test")
+        let iat = try #require(claims["iat"]?.numberValue?.int64)
+        #expect(claims["exp"]?.numberValue?.int64 == iat + 3600)
+        #expect(Base64.decodeURL(parts[2])?.count == 32)
+        // Without openid there is no id_token.
+        #expect(try h.signedIn(scope: "offline_access")["id_token"] == nil)
+    }
+
+    @Test func signInPageIsSelfContainedAndOneTime() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let page = try TestHTTPClient.send(url: h.authorizeURL(scope: "openid offline_access api://x/.default"), caPEM: h.caPEM)
+        #expect(page.status == 200)
+        let html = String(decoding: page.body, as: UTF8.self)
+        #expect(html.contains("Sign in to the redirect-catcher test provider"))
+        #expect(html.contains("<button type=\"submit\" name=\"decision\" value=\"approve\" id=\"approve\">Sign in</button>"))
+        #expect(html.contains("value=\"deny\" id=\"deny\""))
+        #expect(html.contains("demo-client") && html.contains("api://x/.default") && html.contains("demo.user@example.test"))
+        #expect(html.contains("prefers-color-scheme: dark"))
+        #expect(!html.contains("http://") && !html.contains("https://"), "no external resources")
+        let csp = try #require(page.headers["Content-Security-Policy"])
+        #expect(csp.contains("default-src 'none'"))
+        #expect(page.headers["Cache-Control"] == "no-store")
+
+        // The hidden request id answers once.
+        let requestID = try #require(html.firstRange(of: "name=\"request\" value=\"").map { html[$0.upperBound...].prefix { $0 != "\"" } })
+        let decide = h.provider.authorizeURL + "/decide"
+        let first = try TestHTTPClient.postForm(url: decide, [("request", String(requestID)), ("decision", "approve")], caPEM: h.caPEM)
+        #expect(first.status == 303)
+        let again = try TestHTTPClient.postForm(url: decide, [("request", String(requestID)), ("decision", "approve")], caPEM: h.caPEM)
+        #expect(again.status == 400)
+    }
+
+    @Test func denyRedirectsWithAccessDenied() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let outcome = try TestPerson.signIn(authorizeURL: h.authorizeURL(), approve: false, caPEM: h.caPEM)
+        guard case .redirect(let location) = outcome else { Issue.record("\(outcome)"); return }
+        let fields = try Self.queryFields(location)
+        #expect(fields["error"] == "access_denied")
+        #expect(fields["error_description"] == "The user declined")
+        #expect(fields["state"] == "state-123")
+        #expect(fields["code"] == nil)
+        #expect(location.contains("error_description=The%20user%20declined") || location.contains("The+user+declined"))
+    }
+
+    @Test func formPostPageCarriesTheFields() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let verifier = Harness.newVerifier()
+        let outcome = try TestPerson.signIn(
+            authorizeURL: h.authorizeURL(extra: [("response_mode", "form_post")], verifier: verifier), approve: true, caPEM: h.caPEM)
+        guard case .formPost(let action, let fields) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(action == h.redirectURI)
+        #expect(fields["state"] == "state-123")
+        #expect(fields["iss"] == h.provider.issuer)
+        let code = try #require(fields["code"])
+        #expect(try h.redeem(code, verifier: verifier).status == 200)
+
+        // The raw page: auto-submit script plus a visible button for browsers without JavaScript.
+        let page = try TestHTTPClient.send(url: h.authorizeURL(extra: [("response_mode", "form_post")]), caPEM: h.caPEM)
+        let html = String(decoding: page.body, as: UTF8.self)
+        let requestID = try #require(html.firstRange(of: "name=\"request\" value=\"").map { html[$0.upperBound...].prefix { $0 != "\"" } })
+        let posted = try TestHTTPClient.postForm(
+            url: h.provider.authorizeURL + "/decide", [("request", String(requestID)), ("decision", "deny")], caPEM: h.caPEM)
+        #expect(posted.status == 200)
+        let bridge = String(decoding: posted.body, as: UTF8.self)
+        #expect(bridge.contains("<form method=\"post\" action=\"\(h.redirectURI)\">"))
+        #expect(bridge.contains("document.forms[0].submit()"))
+        #expect(bridge.contains("<button type=\"submit\""))
+        #expect(bridge.contains("name=\"error\" value=\"access_denied\""))
+        #expect(posted.headers["Content-Security-Policy"]?.contains("form-action 'self' http://127.0.0.1:8400") == true)
+    }
+
+    @Test func discoveryDocuments() throws {
+        let h = try Harness(.entraV2(tenant: "contoso.test"))
+        defer { h.provider.stop() }
+        #expect(h.provider.authorizeURL.hasSuffix("/contoso.test/oauth2/v2.0/authorize"))
+        for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server", "/contoso.test/v2.0/.well-known/openid-configuration"] {
+            let response = try TestHTTPClient.send(url: h.provider.baseURL + path, caPEM: h.caPEM)
+            #expect(response.status == 200, "\(path)")
+            let document = try json(response)
+            #expect(document.string("issuer") == h.provider.issuer)
+            #expect(document.string("authorization_endpoint") == h.provider.authorizeURL)
+            #expect(document.string("token_endpoint") == h.provider.tokenURL)
+            #expect(document["code_challenge_methods_supported"] == .array([.string("S256")]))
+            #expect(document["response_modes_supported"] == .array([.string("query"), .string("form_post")]))
+            #expect(document["response_types_supported"] == .array([.string("code")]))
+            #expect(document["grant_types_supported"]?.arrayValue?.contains(.string("refresh_token")) == true)
+            #expect(document["token_endpoint_auth_methods_supported"]?.arrayValue?.contains(.string("client_secret_basic")) == true)
+        }
+    }
+}
