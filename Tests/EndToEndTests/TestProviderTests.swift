@@ -1,3 +1,4 @@
+import Glibc
 import RCCrypto
 import RCHTTP
 import RCJSON
@@ -289,3 +290,234 @@ extension TestProviderTests {
         }
     }
 }
+
+// MARK: Strictness
+
+extension TestProviderTests {
+    @Test(arguments: [nil, "plain", "s256"])
+    func authorizeWithoutS256IsRefusedByRedirect(method: String?) throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let verifier = Harness.newVerifier()
+        let outcome = try TestPerson.signIn(
+            authorizeURL: h.authorizeURL(challengeMethod: method, challenge: method == "plain" ? verifier : nil, verifier: verifier),
+            approve: true, caPEM: h.caPEM)
+        guard case .redirect(let location) = outcome else { Issue.record("\(outcome)"); return }
+        let fields = try Self.queryFields(location)
+        #expect(fields["error"] == "invalid_request")
+        #expect(fields["error_description"]?.contains("PKCE S256 is required") == true)
+        #expect(fields["state"] == "state-123")
+        #expect(fields["code"] == nil)
+    }
+
+    @Test func unknownClientAndUnregisteredRedirectAreShownNotRedirected() throws {
+        var options = TestProviderOptions()
+        options.clients.append(TestClient(id: "registered", redirectURIs: ["http://localhost:8400/callback"]))
+        let h = try Harness(options)
+        defer { h.provider.stop() }
+        let cases: [(String, String)] = [
+            (h.authorizeURL(clientID: "nobody"), "AADSTS700016"),
+            (h.authorizeURL(redirectURI: "https://evil.example/callback"), "AADSTS50011"),
+            (h.authorizeURL(redirectURI: "http://192.168.1.5:8400/callback"), "AADSTS50011"),
+            // Exact match: another port, a trailing slash, or a different case is a different URI.
+            (h.authorizeURL(clientID: "registered", redirectURI: "http://localhost:8401/callback"), "AADSTS50011"),
+            (h.authorizeURL(clientID: "registered", redirectURI: "http://localhost:8400/callback/"), "AADSTS50011"),
+            (h.authorizeURL(clientID: "registered", redirectURI: "http://localhost:8400/Callback"), "AADSTS50011"),
+        ]
+        for (url, code) in cases {
+            let response = try TestHTTPClient.send(url: url, caPEM: h.caPEM)
+            #expect(response.status == 400, "\(url)")
+            #expect(response.headers["Location"] == nil)
+            #expect(String(decoding: response.body, as: UTF8.self).contains(code), "\(url)")
+        }
+        let page = try TestHTTPClient.send(url: h.authorizeURL(clientID: "registered", redirectURI: "http://localhost:8400/callback"), caPEM: h.caPEM)
+        #expect(page.status == 200)
+    }
+
+    @Test func wrongOrMissingVerifierIsInvalidGrant() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let verifier = Harness.newVerifier()
+        let code = try h.code(verifier: verifier)
+        try expectTokenError(try h.redeem(code, verifier: Harness.newVerifier()), status: 400, error: "invalid_grant", code: 50148)
+        try expectTokenError(
+            try h.token([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", h.redirectURI), ("client_id", "demo-client")]),
+            status: 400, error: "invalid_grant")
+        try expectTokenError(try h.redeem(code, verifier: "short"), status: 400, error: "invalid_grant")
+        // The right verifier still works: failed attempts do not consume the code.
+        #expect(try h.redeem(code, verifier: verifier).status == 200)
+        #expect(h.provider.stats.failedGrants["invalid_grant"] == 3)
+    }
+
+    @Test func reusedCodeIsRefusedAndRevokesItsTokens() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let verifier = Harness.newVerifier()
+        let code = try h.code(verifier: verifier)
+        let tokens = try json(try h.redeem(code, verifier: verifier))
+        let access = try #require(tokens.string("access_token"))
+        let refresh = try #require(tokens.string("refresh_token"))
+        #expect(h.provider.isValid(accessToken: access))
+        try expectTokenError(try h.redeem(code, verifier: verifier), status: 400, error: "invalid_grant", code: 54005)
+        #expect(!h.provider.isValid(accessToken: access))
+        try expectTokenError(try h.refresh(refresh), status: 400, error: "invalid_grant", code: 50173)
+    }
+
+    @Test func redirectURIMustBeIdenticalAtTheTokenEndpoint() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let verifier = Harness.newVerifier()
+        let code = try h.code(verifier: verifier)
+        for other in ["http://127.0.0.1:8400/callback/", "http://localhost:8400/callback", "http://127.0.0.1:8400/callback?x=1"] {
+            try expectTokenError(try h.redeem(code, verifier: verifier, redirectURI: other), status: 400, error: "invalid_grant", code: 50011)
+        }
+        try expectTokenError(
+            try h.token([("grant_type", "authorization_code"), ("code", code), ("client_id", "demo-client"), ("code_verifier", verifier)]),
+            status: 400, error: "invalid_grant")
+        #expect(try h.redeem(code, verifier: verifier).status == 200)
+    }
+
+    @Test func codeIsBoundToItsClient() throws {
+        var options = TestProviderOptions()
+        options.clients.append(TestClient(id: "other-client"))
+        let h = try Harness(options)
+        defer { h.provider.stop() }
+        let verifier = Harness.newVerifier()
+        let code = try h.code(verifier: verifier)
+        try expectTokenError(try h.redeem(code, verifier: verifier, clientID: "other-client"), status: 400, error: "invalid_grant")
+        try expectTokenError(try h.redeem("not-a-code", verifier: verifier), status: 400, error: "invalid_grant")
+    }
+
+    @Test func confidentialClientAuthenticatesExactlyOneWay() throws {
+        var options = TestProviderOptions()
+        options.clients = [
+            TestClient(id: "web app", secret: "s3cret&+=/"),
+            TestClient(id: "post-only", secret: "p", allowedAuthentication: [.post]),
+            .demo,
+        ]
+        let h = try Harness(options)
+        defer { h.provider.stop() }
+        func basic(_ id: String, _ secret: String) -> (String, String) {
+            ("Authorization", "Basic " + Base64.encode(Array((FormEncoding.percentEncode(id) + ":" + FormEncoding.percentEncode(secret)).utf8)))
+        }
+        func attempt(_ client: String, body: [(String, String)] = [], headers: [(String, String)] = []) throws -> HTTPResponseMessage {
+            let verifier = Harness.newVerifier()
+            let code = try h.code(verifier: verifier, clientID: client)
+            return try h.token(
+                [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", h.redirectURI), ("client_id", client),
+                 ("code_verifier", verifier)] + body, headers: headers)
+        }
+        #expect(try attempt("web app", body: [("client_secret", "s3cret&+=/")]).status == 200)
+        #expect(try attempt("web app", headers: [basic("web app", "s3cret&+=/")]).status == 200)
+        try expectTokenError(
+            try attempt("web app", body: [("client_secret", "s3cret&+=/")], headers: [basic("web app", "s3cret&+=/")]),
+            status: 400, error: "invalid_request")
+        try expectTokenError(try attempt("web app", body: [("client_secret", "wrong")]), status: 401, error: "invalid_client", code: 7000215)
+        let wrongBasic = try attempt("web app", headers: [basic("web app", "wrong")])
+        try expectTokenError(wrongBasic, status: 401, error: "invalid_client", code: 7000215)
+        #expect(wrongBasic.headers["WWW-Authenticate"]?.hasPrefix("Basic") == true)
+        try expectTokenError(try attempt("web app"), status: 401, error: "invalid_client", code: 7000218)
+        try expectTokenError(try attempt("post-only", headers: [basic("post-only", "p")]), status: 401, error: "invalid_client")
+        #expect(try attempt("post-only", body: [("client_secret", "p")]).status == 200)
+        // A public client that sends a secret is refused like Entra's AADSTS700025.
+        try expectTokenError(try attempt("demo-client", body: [("client_secret", "x")]), status: 401, error: "invalid_client", code: 700025)
+        try expectTokenError(try attempt("demo-client", headers: [basic("demo-client", "x")]), status: 401, error: "invalid_client", code: 700025)
+        try expectTokenError(
+            try h.token([("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_id", "nobody")]),
+            status: 401, error: "invalid_client", code: 700016)
+    }
+
+    @Test func rotatedOutRefreshReuseRevokesTheFamilyOnly() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let a = try h.signedIn()
+        let b = try h.signedIn()
+        let r1 = try #require(a.string("refresh_token"))
+        let second = try json(try h.refresh(r1))
+        let r2 = try #require(second.string("refresh_token"))
+        let a2 = try #require(second.string("access_token"))
+        try expectTokenError(try h.refresh(r1), status: 400, error: "invalid_grant", code: 50173)
+        try expectTokenError(try h.refresh(r2), status: 400, error: "invalid_grant", code: 50173)
+        #expect(!h.provider.isValid(accessToken: a2))
+        #expect(!h.provider.isValid(accessToken: try #require(a.string("access_token"))))
+        // Another sign-in's family is untouched.
+        #expect(h.provider.isValid(accessToken: try #require(b.string("access_token"))))
+        #expect(try h.refresh(try #require(b.string("refresh_token"))).status == 200)
+    }
+
+    @Test func revokeAllRefreshTokensKeepsAccessTokensUntilExpiry() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let tokens = try h.signedIn()
+        h.provider.revokeAllRefreshTokens()
+        try expectTokenError(try h.refresh(try #require(tokens.string("refresh_token"))), status: 400, error: "invalid_grant", code: 50173)
+        #expect(h.provider.isValid(accessToken: try #require(tokens.string("access_token"))))
+    }
+
+    /// The one sleep in these tests: codes, access tokens and refresh tokens all expire.
+    @Test func codesAndTokensExpire() throws {
+        var options = TestProviderOptions()
+        options.codeLifetime = 1
+        options.accessTokenLifetime = 1
+        options.refreshTokenLifetime = 1
+        let h = try Harness(options)
+        defer { h.provider.stop() }
+        let tokens = try h.signedIn()
+        #expect(tokens["expires_in"]?.numberValue?.int64 == 1)
+        let access = try #require(tokens.string("access_token"))
+        #expect(try h.validate(access).status == 200)
+        let verifier = Harness.newVerifier()
+        let code = try h.code(verifier: verifier)
+        usleep(1_200_000)
+        try expectTokenError(try h.redeem(code, verifier: verifier), status: 400, error: "invalid_grant", code: 70008)
+        #expect(try h.validate(access).status == 401)
+        try expectTokenError(try h.refresh(try #require(tokens.string("refresh_token"))), status: 400, error: "invalid_grant", code: 700082)
+    }
+
+    @Test func tokenEndpointTakesOnlyForms() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let json = try TestHTTPClient.send(
+            method: "POST", url: h.provider.tokenURL, headers: [("Content-Type", "application/json")],
+            body: Array(#"{"grant_type":"refresh_token"}"#.utf8), caPEM: h.caPEM)
+        try expectTokenError(json, status: 400, error: "invalid_request")
+        try expectTokenError(try h.token([("grant_type", "password"), ("client_id", "demo-client")]), status: 400, error: "unsupported_grant_type")
+        try expectTokenError(try h.token([("client_id", "demo-client")]), status: 400, error: "invalid_request")
+        try expectTokenError(
+            try h.token([("grant_type", "refresh_token"), ("grant_type", "refresh_token"), ("client_id", "demo-client")]),
+            status: 400, error: "invalid_request")
+        let get = try TestHTTPClient.send(url: h.provider.tokenURL, caPEM: h.caPEM)
+        #expect(get.status == 405)
+        #expect(get.headers["Allow"] == "POST")
+    }
+
+    @Test func entraV2RefusesResourceAndRequiresScopeAndNonce() throws {
+        let h = try Harness(.entraV2())
+        defer { h.provider.stop() }
+        let refusals: [(String, String)] = [
+            (h.authorizeURL(extra: [("resource", "https://x.example")]), "AADSTS901002"),
+            (h.authorizeURL(scope: nil), "scope"),
+            (h.authorizeURL(extra: [("response_mode", "fragment")]), "response_mode"),
+            (h.authorizeURL(extra: [("state", "again")]), "duplicated"),
+        ]
+        for (url, text) in refusals {
+            let outcome = try TestPerson.signIn(authorizeURL: url, approve: true, caPEM: h.caPEM)
+            guard case .redirect(let location) = outcome else { Issue.record("\(outcome)"); continue }
+            let fields = try Self.queryFields(location)
+            #expect(fields["error"] == "invalid_request", "\(url)")
+            #expect(fields["error_description"]?.contains(text) == true, "\(fields)")
+        }
+        // openid without a nonce.
+        let noNonce = h.provider.authorizeURL + "?" + FormEncoding.encode([
+            ("response_type", "code"), ("client_id", "demo-client"), ("redirect_uri", h.redirectURI), ("scope", "openid"),
+            ("code_challenge", Harness.challenge(Harness.newVerifier())), ("code_challenge_method", "S256"),
+        ])
+        guard case .redirect(let location) = try TestPerson.signIn(authorizeURL: noNonce, approve: true, caPEM: h.caPEM) else {
+            Issue.record("no redirect")
+            return
+        }
+        #expect(try Self.queryFields(location)["error"] == "invalid_request")
+        #expect(try Self.queryFields(location)["state"] == nil)
+    }
+}
+
