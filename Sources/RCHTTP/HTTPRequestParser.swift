@@ -96,13 +96,19 @@ public struct HTTPRequestParser: Sendable {
         guard let lineFeed = firstLineFeed(in: bytes, from: lineStart, within: limits.requestLine) else {
             // RFC 9112 §3: a request line over the limit gets 414; say so as soon as the limit
             // is reached instead of waiting for a CRLF that may never come.
+            // Garbage within the limit is reported first, so the answer does not depend on how
+            // the bytes were split across reads.
+            let window = bytes[lineStart..<min(end, lineStart + limits.requestLine)]
+            if case .failure(let error) = parseRequestLine(window, isComplete: false) {
+                return .failure(error)
+            }
             if end - lineStart >= limits.requestLine { return .failure(.uriTooLong) }
-            if let problem = problemInPartialRequestLine(bytes[lineStart..<end]) { return .failure(problem) }
             return .success(.incomplete)
         }
-        let requestLine: (method: String, target: String, version: HTTPVersion)
-        switch parseRequestLine(lineContent(bytes, from: lineStart, lineFeed: lineFeed)) {
-        case .success(let parsed): requestLine = parsed
+        let requestLine: ParsedRequestLine
+        switch parseRequestLine(lineContent(bytes, from: lineStart, lineFeed: lineFeed), isComplete: true) {
+        case .success(let parsed?): requestLine = parsed
+        case .success(nil): return .failure(.badRequest("malformed request line"))
         case .failure(let error): return .failure(error)
         }
 
@@ -157,29 +163,19 @@ public struct HTTPRequestParser: Sendable {
         return bytes[from..<contentEnd]
     }
 
-    /// Checks what has arrived of an unfinished request line, so garbage fails before a CRLF.
-    private func problemInPartialRequestLine(_ partial: ArraySlice<UInt8>) -> HTTPRequestError? {
-        var index = partial.startIndex
-        while index < partial.endIndex, partial[index] != HTTPGrammar.space {
-            if !HTTPGrammar.isTokenByte(partial[index]) { return .badRequest("invalid character in method") }
-            index += 1
-        }
-        while index < partial.endIndex {
-            let byte = partial[index]
-            let isTrailingCR = byte == HTTPGrammar.cr && index == partial.endIndex - 1
-            if !isTrailingCR, byte != HTTPGrammar.space, !HTTPGrammar.isVisible(byte) {
-                return .badRequest(HTTPFieldLine.characterReason(byte, place: "request line"))
-            }
-            index += 1
-        }
-        return nil
-    }
-
     /// request-line = method SP request-target SP HTTP-version (RFC 9112 §3), with exactly
     /// one SP between parts: lenient whitespace parsing is a known desynchronisation vector.
+    ///
+    /// With `isComplete` false the line is still arriving: the same checks run in the same
+    /// order, so garbage fails before any CRLF and with the error a complete line would give,
+    /// and nil means "nothing wrong yet".
     private func parseRequestLine(
-        _ line: ArraySlice<UInt8>
-    ) -> Result<(method: String, target: String, version: HTTPVersion), HTTPRequestError> {
+        _ line: ArraySlice<UInt8>, isComplete: Bool
+    ) -> Result<ParsedRequestLine?, HTTPRequestError> {
+        let malformed = HTTPRequestError.badRequest("malformed request line")
+        var line = line
+        // An unfinished line may end in the CR of its CRLF.
+        if !isComplete, line.last == HTTPGrammar.cr { line = line.dropLast() }
         var index = line.startIndex
         while index < line.endIndex, line[index] != HTTPGrammar.space {
             let byte = line[index]
@@ -189,7 +185,7 @@ public struct HTTPRequestParser: Sendable {
             index += 1
         }
         let method = line[line.startIndex..<index]
-        guard index < line.endIndex else { return .failure(.badRequest("malformed request line")) }
+        guard index < line.endIndex else { return isComplete ? .failure(malformed) : .success(nil) }
         index += 1
 
         let targetStart = index
@@ -204,16 +200,17 @@ public struct HTTPRequestParser: Sendable {
             index += 1
         }
         let target = line[targetStart..<index]
-        guard !target.isEmpty, index < line.endIndex else { return .failure(.badRequest("malformed request line")) }
+        guard index < line.endIndex else { return isComplete ? .failure(malformed) : .success(nil) }
+        guard !target.isEmpty else { return .failure(malformed) }
         index += 1
 
         let versionBytes = line[index...]
         for byte in versionBytes where !HTTPGrammar.isVisible(byte) {
             let reason =
-                byte == HTTPGrammar.space
-                ? "malformed request line" : HTTPFieldLine.characterReason(byte, place: "request line")
+                byte == HTTPGrammar.space ? "malformed request line" : HTTPFieldLine.characterReason(byte, place: "request line")
             return .failure(.badRequest(reason))
         }
+        guard isComplete else { return .success(nil) }
         guard let version = Self.parseVersion(versionBytes) else {
             return .failure(.badRequest("malformed HTTP version"))
         }
@@ -221,10 +218,15 @@ public struct HTTPRequestParser: Sendable {
         // with 505. HTTP/2 arrives here as its connection preface "PRI * HTTP/2.0".
         guard version == .http1_1 || version == .http1_0 else { return .failure(.versionNotSupported) }
         return .success(
-            (
+            ParsedRequestLine(
                 method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
-                version: version
-            ))
+                version: version))
+    }
+
+    private struct ParsedRequestLine {
+        var method: String
+        var target: String
+        var version: HTTPVersion
     }
 
     /// HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3); the name is case-sensitive.
