@@ -521,3 +521,202 @@ extension TestProviderTests {
     }
 }
 
+
+// MARK: Response shapes
+
+extension TestProviderTests {
+    @Test func entraV2Shape() throws {
+        let h = try Harness(.entraV2())
+        defer { h.provider.stop() }
+        let body = try h.signedIn(scope: "https://x.example/.default offline_access openid")
+        #expect(body.keys == ["token_type", "scope", "expires_in", "ext_expires_in", "access_token", "refresh_token", "id_token"])
+        #expect(body["expires_in"] == .number(JSONNumber(3600)))
+        #expect(body["ext_expires_in"] == .number(JSONNumber(3600)))
+        #expect(body.string("scope") == "https://x.example/.default offline_access openid")
+        // Entra v2 gives a refresh token only for offline_access.
+        #expect(try h.signedIn(scope: "https://x.example/.default")["refresh_token"] == nil)
+    }
+
+    @Test func entraV1ShapeUsesStrings() throws {
+        var options = TestProviderOptions.entraV1()
+        options.accessTokenLifetime = 3599
+        let h = try Harness(options)
+        defer { h.provider.stop() }
+        #expect(h.provider.tokenURL.hasSuffix("/contoso.test/oauth2/token"))
+        let body = try h.signedIn(scope: nil, extra: [("resource", "https://contoso.operations.dynamics.com")])
+        #expect(body["expires_in"] == .string("3599"))
+        #expect(body["ext_expires_in"] == .string("3599"))
+        let notBefore = try #require(body.string("not_before").flatMap { Int($0) })
+        let expiresOn = try #require(body.string("expires_on").flatMap { Int($0) })
+        #expect(expiresOn - notBefore == 3599)
+        #expect(body.string("resource") == "https://contoso.operations.dynamics.com")
+        #expect(body.string("refresh_token") != nil)
+    }
+
+    @Test func adfsShape() throws {
+        var options = TestProviderOptions.adfs()
+        options.refreshTokenLifetime = 28800
+        let h = try Harness(options)
+        defer { h.provider.stop() }
+        #expect(h.provider.authorizeURL.hasSuffix("/adfs/oauth2/authorize"))
+        #expect(h.provider.issuer.hasSuffix("/adfs"))
+        let body = try h.signedIn(scope: "openid", extra: [("resource", "urn:microsoft:userinfo")])
+        #expect(body["expires_in"] == .number(JSONNumber(3600)))
+        #expect(body["refresh_token_expires_in"] == .number(JSONNumber(28800)))
+        #expect(body.string("resource") == "urn:microsoft:userinfo")
+        #expect(body.string("id_token") != nil)
+    }
+
+    @Test func genericShapeIsRFC6749Only() throws {
+        var options = TestProviderOptions()
+        options.responseShape = .generic
+        options.refreshTokenPolicy = .never
+        let h = try Harness(options)
+        defer { h.provider.stop() }
+        let body = try h.signedIn(scope: "profile")
+        #expect(body.keys == ["token_type", "expires_in", "scope", "access_token"])
+    }
+}
+
+// MARK: Fault injection
+
+extension TestProviderTests {
+    @Test func statusFaultsAreConsumedInOrder() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let tokens = try h.signedIn()
+        var refresh = try #require(tokens.string("refresh_token"))
+        h.provider.injectFaults([.status(503, count: 2), .status(500), .invalidGrant(code: "AADSTS70008")])
+        try expectTokenError(try h.refresh(refresh), status: 503, error: "temporarily_unavailable")
+        try expectTokenError(try h.refresh(refresh), status: 503, error: "temporarily_unavailable")
+        try expectTokenError(try h.refresh(refresh), status: 500, error: "temporarily_unavailable")
+        try expectTokenError(try h.refresh(refresh), status: 400, error: "invalid_grant", code: 70008)
+        // Faults never touched the grant: the refresh token still works.
+        let after = try json(try h.refresh(refresh))
+        refresh = try #require(after.string("refresh_token"))
+        #expect(h.provider.stats.faultsServed == 4)
+        #expect(h.provider.stats.refreshGrants == 1)
+    }
+
+    @Test func tooManyRequestsCarriesRetryAfter() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        h.provider.injectFaults([.tooManyRequests(retryAfter: "7"), .tooManyRequests(retryAfter: "Wed, 21 Oct 2026 07:28:00 GMT")])
+        let first = try h.refresh("whatever")
+        try expectTokenError(first, status: 429, error: "temporarily_unavailable")
+        #expect(first.headers["Retry-After"] == "7")
+        #expect(try h.refresh("whatever").headers["Retry-After"] == "Wed, 21 Oct 2026 07:28:00 GMT")
+    }
+
+    @Test func htmlFaultIsA200Page() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        h.provider.injectFaults([.html])
+        let response = try h.refresh("whatever")
+        #expect(response.status == 200)
+        #expect(response.headers["Content-Type"]?.hasPrefix("text/html") == true)
+        #expect((try? JSONParser.parse(response.body)) == nil)
+    }
+
+    @Test func hangSaysNothingForThatLong() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        h.provider.injectFaults([.hang(seconds: 0.6), .hang(seconds: 3)])
+        let started = Instant.now(.monotonic)
+        #expect(throws: TestHTTPError.self) { try h.refresh("whatever") }
+        #expect(Instant.now(.monotonic).seconds(since: started) >= 0.55)
+        // A client with a shorter timeout gives up first.
+        let impatient = Instant.now(.monotonic)
+        #expect(throws: TestHTTPError.self) {
+            try TestHTTPClient.postForm(url: h.provider.tokenURL, [("grant_type", "refresh_token")], caPEM: h.caPEM, timeout: 0.3)
+        }
+        #expect(Instant.now(.monotonic).seconds(since: impatient) < 2)
+    }
+
+    @Test func downResetsTokenRequestsUntilCleared() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        let tokens = try h.signedIn()
+        let refresh = try #require(tokens.string("refresh_token"))
+        h.provider.injectFaults([.down])
+        for _ in 0..<3 {
+            #expect(throws: TestHTTPError.self) { try h.refresh(refresh) }
+        }
+        // Only the token endpoint is down; the sign-in side still answers.
+        #expect(try TestHTTPClient.send(url: h.authorizeURL(), caPEM: h.caPEM).status == 200)
+        h.provider.clearFaults()
+        #expect(try h.refresh(refresh).status == 200)
+        #expect(h.provider.stats.faultsServed == 3)
+    }
+
+    @Test func downOverPlainHTTPSendsNoBytes() throws {
+        let h = try Harness(tls: false)
+        defer { h.provider.stop() }
+        h.provider.injectFaults([.down])
+        let request = Array("POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".utf8)
+        let reply = try TestHTTPClient.exchange(request, host: "127.0.0.1", port: h.provider.port, tls: false)
+        #expect(reply.isEmpty)
+    }
+}
+
+// MARK: Hostile input
+
+extension TestProviderTests {
+    @Test(arguments: [false, true])
+    func garbageGets4xxAndTheProviderKeepsServing(tls: Bool) throws {
+        let h = try Harness(tls: tls)
+        defer { h.provider.stop() }
+        let port = h.provider.port
+        let requests: [String] = [
+            "\u{16}\u{03}\u{01}\u{00}\u{a5}\u{01}\u{00}garbage\r\n\r\n",
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            "GET /authorize?client_id=%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /authorize?%00 HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n",
+            "POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nhello",
+            "POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
+            "POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\ncode=%G1&",
+            "GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+            "DELETE /token HTTP/1.1\r\nHost: x\r\n\r\n",
+            "\r\n\r\n\r\n\r\n",
+        ]
+        for text in requests {
+            let reply = try TestHTTPClient.exchange(Array(text.utf8), host: "127.0.0.1", port: port, tls: tls, caPEM: h.caPEM, timeout: 5)
+            let statusLine = String(decoding: reply.prefix { $0 != 13 }, as: UTF8.self)
+            let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
+            #expect((400...505).contains(status), "\(text.prefix(40)) → \(statusLine)")
+        }
+        // Bytes that are not TLS on the TLS port, and a peer that leaves at once.
+        if tls {
+            _ = try? TestHTTPClient.exchange(Array("GET / HTTP/1.1\r\n\r\n".utf8), host: "127.0.0.1", port: port, tls: false, timeout: 2)
+        }
+        _ = try? TestHTTPClient.exchange([], host: "127.0.0.1", port: port, tls: false, timeout: 0.2)
+        let discovery = try TestHTTPClient.send(url: h.provider.baseURL + "/.well-known/openid-configuration", caPEM: h.caPEM)
+        #expect(discovery.status == 200)
+        #expect(try h.signedIn()["access_token"] != nil)
+    }
+
+    @Test func validateRefusesAnythingButALiveBearer() throws {
+        let h = try Harness()
+        defer { h.provider.stop() }
+        for header in [[], [("Authorization", "Bearer nope")], [("Authorization", "Basic abc")], [("Authorization", "Bearer")]] {
+            let response = try TestHTTPClient.send(url: h.provider.validateURL, headers: header, caPEM: h.caPEM)
+            #expect(response.status == 401)
+            #expect(try json(response)["active"] == .bool(false))
+        }
+    }
+
+    @Test func stopRefusesNewConnections() throws {
+        let h = try Harness()
+        let url = h.provider.baseURL + "/.well-known/openid-configuration"
+        #expect(try TestHTTPClient.send(url: url, caPEM: h.caPEM).status == 200)
+        h.provider.stop()
+        #expect {
+            try TestHTTPClient.send(url: url, caPEM: h.caPEM, timeout: 2)
+        } throws: { error in
+            if case .connect(let system) = error as? TestHTTPError { return system.errno == ECONNREFUSED }
+            return false
+        }
+    }
+}
