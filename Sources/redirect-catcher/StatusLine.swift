@@ -12,7 +12,7 @@ enum StatusLine {
             return nil
         }
         let name = string("name") ?? "?"
-        let state = (string("state") ?? "unknown").replacingUnderscores
+        let state = Self.words[string("state") ?? ""] ?? string("state") ?? "unknown"
         var line = "\(name): \(state)"
         if let expiresIn = seconds("expires_in") {
             line += expiresIn > 0 ? ", token expires in \(duration(expiresIn))" : ", token expired"
@@ -23,15 +23,15 @@ enum StatusLine {
         return line
     }
 
+    /// The daemon's state names as people say them.
+    static let words = [
+        "signed_in": "signed in", "needs_signin": "needs sign-in", "refreshing": "refreshing",
+        "failing": "failing", "misconfigured": "misconfigured",
+    ]
+
     static func duration(_ seconds: Int64) -> String {
         if seconds < 120 { return "\(seconds) s" }
         if seconds < 7200 { return "\(seconds / 60) min" }
         return "\(seconds / 3600) h \(seconds % 3600 / 60) min"
-    }
-}
-
-extension String {
-    fileprivate var replacingUnderscores: String {
-        String(map { $0 == "_" ? " " : $0 })
     }
 }
