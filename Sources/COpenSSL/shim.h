@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ec.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -24,5 +25,22 @@ static inline long rc_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
 }
 
 static inline int rc_TLS1_2_VERSION(void) { return TLS1_2_VERSION; }
+
+static inline long rc_SSL_CTX_clear_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_clear_mode(ctx, mode);
+}
+
+static inline long rc_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *cert) {
+    return SSL_CTX_add1_chain_cert(ctx, cert);
+}
+
+static inline uint64_t rc_SSL_OP_IGNORE_UNEXPECTED_EOF(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }
+
+static inline uint64_t rc_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+
+/* EVP_EC_gen expands to the variadic EVP_PKEY_Q_keygen, which Swift cannot call. */
+static inline EVP_PKEY *rc_EVP_EC_gen(const char *curve) {
+    return EVP_EC_gen(curve);
+}
 
 #endif

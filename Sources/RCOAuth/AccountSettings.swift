@@ -1,0 +1,90 @@
+/// One account, fully resolved: presets expanded, defaults applied, secrets loaded.
+///
+/// Everything downstream (authorization URLs, token requests, the redirect listener) reads this,
+/// never the config file, so a config mistake is caught once, at load time. It holds the client
+/// secret, so every textual form of it (description, debug description, mirror) redacts that.
+public struct AccountSettings: Sendable, Equatable {
+    public var name: String
+    public var provider: Provider
+    public var authorizeURL: String
+    public var tokenURL: String
+    /// The expected `iss` of the authorization response (RFC 9207) and id_token; nil when it
+    /// cannot be known in advance (an Entra tenant given by name or as `common`).
+    public var issuer: String?
+    public var clientID: String
+    public var clientSecret: String?
+    public var clientAuth: ClientAuth
+    public var scopes: [String]
+    public var resource: String?
+    /// The exact string sent in the authorization and token requests.
+    public var redirectURI: String
+    public var responseMode: ResponseMode
+    public var extraAuthorizeParams: [AuthorizeParameter]
+    /// Extra trust anchors (PEM) for this account's TLS connections.
+    public var caFile: String?
+
+    public init(
+        name: String, provider: Provider, authorizeURL: String, tokenURL: String, issuer: String? = nil,
+        clientID: String, clientSecret: String? = nil, clientAuth: ClientAuth = .none, scopes: [String] = [],
+        resource: String? = nil, redirectURI: String, responseMode: ResponseMode = .query,
+        extraAuthorizeParams: [AuthorizeParameter] = [], caFile: String? = nil
+    ) {
+        self.name = name
+        self.provider = provider
+        self.authorizeURL = authorizeURL
+        self.tokenURL = tokenURL
+        self.issuer = issuer
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.clientAuth = clientAuth
+        self.scopes = scopes
+        self.resource = resource
+        self.redirectURI = redirectURI
+        self.responseMode = responseMode
+        self.extraAuthorizeParams = extraAuthorizeParams
+        self.caFile = caFile
+    }
+
+    /// True when a `nonce` goes with each sign-in: OpenID Connect is in play.
+    public var usesNonce: Bool { scopes.contains("openid") }
+
+    /// True when `scope` is sent: Entra v1 ignores it, everyone else takes it when there are scopes.
+    var sendsScope: Bool { provider != .entraV1 && !scopes.isEmpty }
+
+    /// True when `resource` is sent: Entra v2 refuses it (AADSTS901002), everyone else takes it when set.
+    var sendsResource: Bool { provider != .entra && resource != nil }
+}
+
+extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        var parts = [
+            "name: \(name)", "provider: \(provider.rawValue)", "authorizeURL: \(authorizeURL)",
+            "tokenURL: \(tokenURL)", "clientID: \(clientID)", "clientAuth: \(clientAuth.rawValue)",
+            "scopes: \(scopes.joined(separator: " "))", "redirectURI: \(redirectURI)",
+            "responseMode: \(responseMode.rawValue)",
+        ]
+        if let issuer { parts.append("issuer: \(issuer)") }
+        if let resource { parts.append("resource: \(resource)") }
+        if clientSecret != nil { parts.append("clientSecret: <redacted>") }
+        if !extraAuthorizeParams.isEmpty {
+            parts.append("extraAuthorizeParams: " + extraAuthorizeParams.map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
+        }
+        if let caFile { parts.append("caFile: \(caFile)") }
+        return "AccountSettings(" + parts.joined(separator: ", ") + ")"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "name": name, "provider": provider, "authorizeURL": authorizeURL, "tokenURL": tokenURL,
+                "issuer": issuer as Any, "clientID": clientID,
+                "clientSecret": clientSecret == nil ? "nil" : "<redacted>", "clientAuth": clientAuth,
+                "scopes": scopes, "resource": resource as Any, "redirectURI": redirectURI,
+                "responseMode": responseMode, "extraAuthorizeParams": extraAuthorizeParams, "caFile": caFile as Any,
+            ],
+            displayStyle: .struct)
+    }
+}

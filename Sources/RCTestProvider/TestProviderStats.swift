@@ -1,0 +1,22 @@
+/// Counters a test reads to see what the daemon asked of the provider.
+public struct TestProviderStats: Sendable, Equatable {
+    /// `GET /authorize` requests, valid or not.
+    public var authorizeRequests = 0
+    /// `POST /token` requests, including faulted and refused ones.
+    public var tokenRequests = 0
+    /// Successful `authorization_code` grants.
+    public var codeGrants = 0
+    /// Successful `refresh_token` grants.
+    public var refreshGrants = 0
+    /// Refused token requests by RFC 6749 error code (`invalid_grant`, `invalid_client`, ...).
+    public var failedGrants: [String: Int] = [:]
+    /// Token requests answered by an injected fault instead of the grant logic.
+    public var faultsServed = 0
+    /// `GET /validate` requests.
+    public var validations = 0
+
+    public init() {}
+
+    /// All refused token requests, whatever the error code.
+    public var failedGrantTotal: Int { failedGrants.values.reduce(0, +) }
+}
