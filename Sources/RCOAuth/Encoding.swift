@@ -81,6 +81,14 @@ struct WebURL: Sendable, Equatable, CustomStringConvertible {
     /// The explicit port, or the scheme's default (80, 443; 0 when unknown).
     let port: Int
     let hasExplicitPort: Bool
+    /// The `:port` text as written (empty without an explicit port), so a caller can replace it.
+    var hostPortText: String {
+        guard hasExplicitPort, let schemeEnd = description.firstRange(of: "://") else { return "" }
+        let rest = description[schemeEnd.upperBound...]
+        let authority = rest.prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" })
+        guard let colon = authority.lastIndex(of: ":") else { return "" }
+        return String(authority[colon...])
+    }
     /// Everything from the first `/` after the host up to `?` or `#`; may be empty.
     let path: String
     let query: String?

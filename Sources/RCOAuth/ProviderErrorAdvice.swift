@@ -12,6 +12,19 @@ public enum ProviderErrorAdvice {
         return byError[error]
     }
 
+    /// The numbers after each "AADSTS" in `text`, in order, without repeats: Entra v1 and the
+    /// authorization error response carry codes only inside `error_description`.
+    public static func codes(in text: String) -> [Int] {
+        var codes: [Int] = []
+        var rest = Substring(text)
+        while let match = rest.firstRange(of: "AADSTS") {
+            let digits = rest[match.upperBound...].prefix(while: { $0.isASCII && $0.isNumber }).prefix(9)
+            if let code = Int(digits), !codes.contains(code) { codes.append(code) }
+            rest = rest[match.upperBound...]
+        }
+        return codes
+    }
+
     private static let signInAgain = "The refresh token has expired; sign in again."
     private static let mfa = "The provider requires a fresh sign-in (MFA or sign-in frequency policy); sign in again in the browser."
     private static let compliance =

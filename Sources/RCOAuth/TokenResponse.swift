@@ -45,7 +45,7 @@ public enum TokenResponse {
     private static func error(_ object: JSONObject, code: String, status: Int) -> TokenError {
         let description = object["error_description"]?.stringValue
         var codes = (object["error_codes"]?.arrayValue ?? []).compactMap { $0.numberValue?.int64 }.compactMap { Int(exactly: $0) }
-        if codes.isEmpty, let description { codes = aadstsCodes(in: description) }
+        if codes.isEmpty, let description { codes = ProviderErrorAdvice.codes(in: description) }
         let kind: TokenErrorKind
         if codes.contains(53000) || codes.contains(530003) {
             kind = .deviceCompliance
@@ -64,18 +64,6 @@ public enum TokenResponse {
             kind: kind, code: code, description: description, providerCodes: codes,
             correlationID: object["correlation_id"]?.stringValue, traceID: object["trace_id"]?.stringValue,
             httpStatus: status)
-    }
-
-    /// The numbers after each "AADSTS" in `text`, for providers (Entra v1) that put codes only there.
-    static func aadstsCodes(in text: String) -> [Int] {
-        var codes: [Int] = []
-        var rest = Substring(text)
-        while let match = rest.firstRange(of: "AADSTS") {
-            let digits = rest[match.upperBound...].prefix(while: { $0.isASCII && $0.isNumber }).prefix(9)
-            if let code = Int(digits), !codes.contains(code) { codes.append(code) }
-            rest = rest[match.upperBound...]
-        }
-        return codes
     }
 
     /// A JSON number or a numeric string (Entra v1 sends `"expires_in": "3599"`).

@@ -38,8 +38,8 @@ public enum URLPolicy {
     ///
     /// A URI without a port gets `listenPort` inserted, because the browser must come back to the
     /// listener, and Entra matches `http://localhost` redirect URIs on any port. With `listenPort`
-    /// 0 (any free port) the URI must not name a port; the daemon inserts the bound one at start-up
-    /// with ``redirectURI(_:boundTo:)``.
+    /// 0 (any free port) the URI must not name a port; it gets the placeholder `:0`, which the
+    /// daemon replaces with the bound port at start-up (``redirectURI(_:boundTo:)``).
     public static func redirectURI(_ text: String, listenPort: UInt16) throws(URLPolicyError) -> String {
         let url = try parse(text)
         guard url.scheme == "http" else {
@@ -59,18 +59,30 @@ public enum URLPolicy {
             }
             return text
         }
-        return listenPort == 0 ? text : redirectURI(text, boundTo: listenPort)
+        return insertingPort(listenPort, into: text)
     }
 
-    /// The redirect URI with `port` inserted after the host, when it names none; unchanged otherwise.
-    /// Textual, so the rest of the URI stays byte-for-byte what the person registered.
+    /// The redirect URI with `port` in place of the `:0` placeholder, or inserted after the host
+    /// when it names none; unchanged when it names another port. Textual, so the rest of the URI
+    /// stays byte-for-byte what the person registered.
     public static func redirectURI(_ text: String, boundTo port: UInt16) -> String {
-        guard let url = try? WebURL.parse(text), !url.hasExplicitPort,
-            let schemeEnd = text.firstRange(of: "://")
-        else { return text }
-        let rest = text[schemeEnd.upperBound...]
-        let hostEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        guard let url = try? WebURL.parse(text) else { return text }
+        if !url.hasExplicitPort { return insertingPort(port, into: text) }
+        guard url.port == 0, let hostEnd = hostEnd(in: text) else { return text }
+        let withoutPort = String(text[..<hostEnd].dropLast(url.hostPortText.count)) + String(text[hostEnd...])
+        return insertingPort(port, into: withoutPort)
+    }
+
+    private static func insertingPort(_ port: UInt16, into text: String) -> String {
+        guard let hostEnd = hostEnd(in: text) else { return text }
         return String(text[..<hostEnd]) + ":\(port)" + String(text[hostEnd...])
+    }
+
+    /// Where the authority of `text` ends: the first `/`, `?` or `#` after `://`, or the end.
+    private static func hostEnd(in text: String) -> String.Index? {
+        guard let schemeEnd = text.firstRange(of: "://") else { return nil }
+        let rest = text[schemeEnd.upperBound...]
+        return rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
     }
 
     /// The path the listener should answer for a redirect URI ("/" when the URI has none).

@@ -19,4 +19,9 @@ import Testing
         #expect(ProviderErrorAdvice.advice(for: [1, 50173], error: nil)?.contains("revoked") == true)
         #expect(ProviderErrorAdvice.advice(for: [], error: "weird") == nil)
     }
+
+    @Test func codesFromText() {
+        #expect(ProviderErrorAdvice.codes(in: "AADSTS50011: redirect mismatch. AADSTS50011 AADSTS7000218x") == [50011, 7_000_218])
+        #expect(ProviderErrorAdvice.codes(in: "AADSTS: none, MSIS9612") == [])
+    }
 }

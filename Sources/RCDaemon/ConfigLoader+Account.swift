@@ -1,0 +1,277 @@
+import Glibc
+import RCJSON
+import RCOAuth
+
+/// Resolves one account entry to ``AccountSettings``: presets expanded, defaults applied,
+/// secrets read, and every rule that would otherwise fail later at the provider checked now.
+struct AccountContext {
+    let listenPort: UInt16
+    let credentialsDirectory: String?
+    var warnings: [ConfigError]
+
+    static let validKeys = [
+        "provider", "tenant", "authority", "authorize_url", "token_url", "issuer", "client_id", "client_secret",
+        "client_secret_file", "client_auth", "scopes", "resource", "redirect_uri", "response_mode",
+        "extra_authorize_params", "ca_file",
+    ]
+
+    mutating func account(name: String, node: ConfigNode) throws(ConfigError) -> AccountSettings {
+        try checkName(name, node: node)
+        _ = try node.object(validKeys: Self.validKeys)
+
+        var provider = Provider.generic
+        if let providerNode = node.member("provider") {
+            let text = try providerNode.string()
+            guard let value = Provider(rawValue: text) else {
+                throw providerNode.error("unknown provider \"\(text)\": use generic, entra, entra-v1 or adfs")
+            }
+            provider = value
+        }
+
+        let (authorizeURL, tokenURL, presetIssuer) = try endpoints(provider: provider, node: node)
+        var issuer = presetIssuer
+        if let issuerNode = node.member("issuer") {
+            let text = try issuerNode.nonEmptyString()
+            try check(issuerNode) { () throws(URLPolicyError) in try URLPolicy.checkEndpoint(text) }
+            issuer = text
+        }
+
+        let clientID = try node.child("client_id").nonEmptyStringIfPresent(required: "required: the application (client) id")
+        let clientSecret = try secret(node: node)
+        var clientAuth = clientSecret == nil ? ClientAuth.none : .secretPost
+        if let authNode = node.member("client_auth") {
+            let text = try authNode.string()
+            guard clientSecret != nil else {
+                throw authNode.error("needs client_secret or client_secret_file (a public client sends no secret)")
+            }
+            switch text {
+            case "post": clientAuth = .secretPost
+            case "basic": clientAuth = .secretBasic
+            default: throw authNode.error("must be \"post\" or \"basic\"")
+            }
+        }
+
+        let scopes = try self.scopes(node: node)
+        let resource = try node.member("resource").map { (resourceNode) throws(ConfigError) in try resourceNode.nonEmptyString() }
+        try checkAudience(provider: provider, scopes: scopes, resource: resource, node: node)
+
+        let redirectURI: String
+        if let redirectNode = node.member("redirect_uri") {
+            let text = try redirectNode.string()
+            do {
+                redirectURI = try URLPolicy.redirectURI(text, listenPort: listenPort)
+            } catch {
+                throw redirectNode.error(error.message)
+            }
+        } else {
+            // With listen.port 0 this is the placeholder http://localhost:0/callback: the port is
+            // only known after binding, and the daemon puts it in place of the 0.
+            redirectURI = "http://localhost:\(listenPort)/callback"
+        }
+
+        var responseMode: ResponseMode = provider == .entra || provider == .entraV1 ? .formPost : .query
+        if let modeNode = node.member("response_mode") {
+            switch try modeNode.string() {
+            case "query": responseMode = .query
+            case "form_post": responseMode = .formPost
+            case "fragment":
+                throw modeNode.error(
+                    "fragment cannot work: a URL fragment stays in the browser and never reaches the listener; use query or form_post")
+            default: throw modeNode.error("must be \"query\" or \"form_post\"")
+            }
+        }
+
+        var extras: [AuthorizeParameter] = []
+        if let extraNode = node.member("extra_authorize_params") {
+            let object = try extraNode.object()
+            for key in object.keys {
+                let member = extraNode.child(key)
+                guard !key.isEmpty else { throw member.error("a parameter name may not be empty") }
+                guard !AuthorizeRequest.reservedParameters.contains(key) else {
+                    throw member.error("set by redirect-catcher itself and cannot be overridden here")
+                }
+                extras.append(AuthorizeParameter(name: key, value: try member.string()))
+            }
+        }
+
+        var caFile: String?
+        if let caNode = node.member("ca_file") {
+            let path = try caNode.nonEmptyString()
+            guard path.hasPrefix("/") else { throw caNode.error("must be an absolute path") }
+            guard access(path, R_OK) == 0 else {
+                throw caNode.error("cannot read \(path): " + ConfigLoader.errorText(errno))
+            }
+            caFile = path
+        }
+
+        return AccountSettings(
+            name: name, provider: provider, authorizeURL: authorizeURL, tokenURL: tokenURL, issuer: issuer,
+            clientID: clientID, clientSecret: clientSecret, clientAuth: clientAuth, scopes: scopes, resource: resource,
+            redirectURI: redirectURI, responseMode: responseMode, extraAuthorizeParams: extras, caFile: caFile)
+    }
+
+    private func checkName(_ name: String, node: ConfigNode) throws(ConfigError) {
+        let valid =
+            (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                    true
+                default: false
+                }
+            }
+        guard valid else {
+            throw node.error("not a valid account name: use 1 to 64 characters from A-Z a-z 0-9 _ -")
+        }
+        guard name != "control" else {
+            throw node.error("\"control\" is reserved for the control socket: choose another name")
+        }
+    }
+
+    private func endpoints(provider: Provider, node: ConfigNode) throws(ConfigError) -> (String, String, String?) {
+        let authorityNode = node.member("authority")
+        let tenantNode = node.member("tenant")
+        if provider == .generic {
+            if let authorityNode { throw authorityNode.error("only for provider entra, entra-v1 or adfs") }
+            if let tenantNode { throw tenantNode.error("only for provider entra or entra-v1") }
+            var urls: [String] = []
+            for key in ["authorize_url", "token_url"] {
+                guard let urlNode = node.member(key) else {
+                    throw node.child(key).error("required for a generic account (or set provider to entra, entra-v1 or adfs)")
+                }
+                let text = try urlNode.nonEmptyString()
+                try check(urlNode) { () throws(URLPolicyError) in try URLPolicy.checkEndpoint(text) }
+                urls.append(text)
+            }
+            return (urls[0], urls[1], nil)
+        }
+        for key in ["authorize_url", "token_url"] {
+            if let urlNode = node.member(key) {
+                throw urlNode.error(
+                    "provider \(provider.rawValue) sets this from its tenant and authority: remove it or drop provider")
+            }
+        }
+        var authority: String?
+        if let authorityNode {
+            let text = try authorityNode.nonEmptyString()
+            try check(authorityNode) { () throws(URLPolicyError) in try URLPolicy.checkAuthority(text) }
+            authority = text
+        }
+        var tenant: String?
+        switch provider {
+        case .entra, .entraV1:
+            guard let tenantNode else {
+                throw node.child("tenant").error(
+                    "required for provider \(provider.rawValue): a GUID, a domain such as contoso.onmicrosoft.com, organizations, common or consumers")
+            }
+            let text = try tenantNode.nonEmptyString()
+            guard ProviderPreset.isValidTenant(text) else {
+                throw tenantNode.error("not a tenant: use a GUID, a domain name, organizations, common or consumers")
+            }
+            tenant = text
+        case .adfs, .generic:
+            if let tenantNode { throw tenantNode.error("only for provider entra or entra-v1") }
+            guard authority != nil else {
+                throw node.child("authority").error("required for provider adfs, like https://adfs.contoso.com/adfs")
+            }
+        }
+        guard let preset = ProviderPreset.endpoints(provider: provider, authority: authority, tenant: tenant) else {
+            throw node.error("cannot derive endpoints for provider \(provider.rawValue)")
+        }
+        return (preset.authorize, preset.token, preset.issuer)
+    }
+
+    private func secret(node: ConfigNode) throws(ConfigError) -> String? {
+        let inline = node.member("client_secret")
+        let file = node.member("client_secret_file")
+        if inline != nil, let file { throw file.error("set client_secret or client_secret_file, not both") }
+        if let inline { return try inline.nonEmptyString() }
+        guard let file else { return nil }
+        let name = try file.nonEmptyString()
+        let path: String
+        if name.hasPrefix("/") {
+            path = name
+        } else if let directory = credentialsDirectory, !directory.isEmpty {
+            path = (directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + "/" + name
+        } else {
+            throw file.error(
+                "\"\(name)\" is relative and $CREDENTIALS_DIRECTORY is not set (systemd LoadCredential=): use an absolute path")
+        }
+        var bytes: [UInt8]
+        switch ConfigLoader.readFile(path) {
+        case .success(let content): bytes = content
+        case .failure(let problem): throw file.error("\(path): \(problem.message)")
+        }
+        // Editors and `echo` add a final newline that is not part of the secret.
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        guard !bytes.isEmpty else { throw file.error("\(path) is empty") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw file.error("\(path) is not UTF-8 text") }
+        return text
+    }
+
+    private mutating func scopes(node: ConfigNode) throws(ConfigError) -> [String] {
+        guard let scopesNode = node.member("scopes") else { return [] }
+        var scopes: [String] = []
+        for element in try scopesNode.array() {
+            let scope = try element.string()
+            // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+            let valid = !scope.isEmpty && scope.utf8.allSatisfy { $0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0) }
+            guard valid else {
+                throw element.error("not a scope: use printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)")
+            }
+            scopes.append(scope)
+        }
+        return scopes
+    }
+
+    private mutating func checkAudience(provider: Provider, scopes: [String], resource: String?, node: ConfigNode) throws(ConfigError) {
+        switch provider {
+        case .entra:
+            if resource != nil {
+                throw node.child("resource").error(
+                    "entra (v2) uses scopes, not resource: move it into scopes as RESOURCE/.default or use provider entra-v1")
+            }
+            guard !scopes.isEmpty else {
+                throw node.child("scopes").error(
+                    "required for provider entra, for example [\"https://graph.microsoft.com/.default\", \"offline_access\"]")
+            }
+            if !scopes.contains("offline_access") {
+                warnings.append(
+                    node.child("scopes").error(
+                        "no offline_access: Entra will not issue a refresh token, so every expiry needs a browser sign-in"))
+            }
+        case .entraV1:
+            if node.member("scopes") != nil {
+                throw node.child("scopes").error("entra-v1 uses resource, not scopes: set resource, or use provider entra for scopes")
+            }
+            guard resource != nil else {
+                throw node.child("resource").error(
+                    "required for provider entra-v1: the API's App ID URI or URL, such as https://contoso.operations.dynamics.com")
+            }
+        case .adfs:
+            guard resource != nil || !scopes.isEmpty else {
+                throw node.child("resource").error("provider adfs needs resource, scopes or both")
+            }
+        case .generic:
+            break
+        }
+    }
+
+    /// Runs a URL rule and reports its failure at `node`'s path.
+    private func check(_ node: ConfigNode, _ rule: () throws(URLPolicyError) -> Void) throws(ConfigError) {
+        do {
+            try rule()
+        } catch {
+            throw node.error(error.message)
+        }
+    }
+}
+
+extension ConfigNode {
+    /// The member's non-empty string; `required` is the message when the member is absent.
+    func nonEmptyStringIfPresent(required: String) throws(ConfigError) -> String {
+        guard value != .null else { throw error(required) }
+        return try nonEmptyString()
+    }
+}

@@ -1,0 +1,164 @@
+import Glibc
+import RCJSON
+import RCOAuth
+
+/// Reads and validates the config file (keys as DESIGN.md promises them).
+///
+/// Validation is complete at load time: every account is resolved to ``AccountSettings``, secret
+/// files are read and CA files checked, so a daemon that starts has nothing left to misconfigure.
+/// The first problem found is reported, with its key path.
+public enum ConfigLoader {
+    /// The redirect port when `listen` is absent.
+    public static let defaultListenPort: UInt16 = 8400
+    /// A config file is a few kilobytes; anything past this is not one.
+    static let maximumFileSize = 1 << 20
+
+    static let topLevelKeys = ["listen", "accounts", "notify_command", "log_level"]
+
+    /// Reads and parses the file at `path`. A relative `client_secret_file` is looked up in
+    /// `credentialsDirectory` (systemd's `$CREDENTIALS_DIRECTORY`).
+    public static func load(path: String, credentialsDirectory: String? = nil) throws(ConfigError) -> Config {
+        let bytes: [UInt8]
+        switch readFile(path) {
+        case .success(let content): bytes = content
+        case .failure(let problem) where problem.errno == ENOENT:
+            throw ConfigError(path: path, message: "no such file: copy config.example.json there and edit it")
+        case .failure(let problem):
+            throw ConfigError(path: path, message: problem.message)
+        }
+        return try parse(bytes, credentialsDirectory: credentialsDirectory, source: path)
+    }
+
+    /// Parses config text; JSON syntax errors are reported against the path "config".
+    public static func parse(_ bytes: [UInt8], credentialsDirectory: String? = nil) throws(ConfigError) -> Config {
+        try parse(bytes, credentialsDirectory: credentialsDirectory, source: "config")
+    }
+
+    /// `$XDG_CONFIG_HOME/redirect-catcher/config.json`, else `$HOME/.config/redirect-catcher/config.json`;
+    /// nil when neither is set. A relative `XDG_CONFIG_HOME` is ignored, as the XDG spec says.
+    public static func defaultPath(environment: [String: String]) -> String? {
+        if let base = environment["XDG_CONFIG_HOME"], base.hasPrefix("/") {
+            return trimmingSlashes(base) + "/redirect-catcher/config.json"
+        }
+        if let home = environment["HOME"], !home.isEmpty {
+            return trimmingSlashes(home) + "/.config/redirect-catcher/config.json"
+        }
+        return nil
+    }
+
+    static func parse(_ bytes: [UInt8], credentialsDirectory: String?, source: String) throws(ConfigError) -> Config {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes, maxDepth: 16)
+        } catch {
+            throw describe(error, source: source)
+        }
+        let root = ConfigNode(path: "", value: document)
+        guard document.objectValue != nil else {
+            throw ConfigError(path: source, message: "expected a JSON object at the top level, got \(document.typeName)")
+        }
+        _ = try root.object(validKeys: topLevelKeys)
+
+        var listenPort = defaultListenPort
+        if let listen = root.member("listen") {
+            _ = try listen.object(validKeys: ["port"])
+            if let port = listen.member("port") {
+                guard let number = port.value.numberValue?.int64, let value = UInt16(exactly: number) else {
+                    throw port.error("expected an integer from 0 to 65535")
+                }
+                listenPort = value
+            }
+        }
+
+        var context = AccountContext(
+            listenPort: listenPort, credentialsDirectory: credentialsDirectory, warnings: [])
+        guard let accountsNode = root.member("accounts") else {
+            throw root.child("accounts").error("required: add at least one account")
+        }
+        let accountsObject = try accountsNode.object()
+        guard accountsObject.count > 0 else { throw accountsNode.error("add at least one account") }
+        var accounts: [AccountSettings] = []
+        for name in accountsObject.keys {
+            accounts.append(try context.account(name: name, node: accountsNode.child(name)))
+        }
+
+        var notifyCommand: [String]?
+        if let notify = root.member("notify_command") {
+            let elements = try notify.array()
+            guard !elements.isEmpty else { throw notify.error("expected a non-empty array of strings (argv)") }
+            var argv: [String] = []
+            for element in elements { argv.append(try element.string()) }
+            guard !argv[0].isEmpty else { throw elements[0].error("may not be empty") }
+            notifyCommand = argv
+        }
+
+        var logLevel: LogLevel?
+        if let level = root.member("log_level") {
+            guard let value = LogLevel(rawValue: try level.string()) else {
+                throw level.error("must be one of " + LogLevel.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            logLevel = value
+        }
+
+        return Config(
+            listenPort: listenPort, accounts: accounts, notifyCommand: notifyCommand, logLevel: logLevel,
+            warnings: context.warnings)
+    }
+
+    /// A parse error as a config error: duplicate keys by key path (the parser rejects them, so
+    /// this is where duplicate account names surface), anything else by line and column.
+    private static func describe(_ error: JSONParseError, source: String) -> ConfigError {
+        guard let key = error.duplicateKey else { return ConfigError(path: source, message: error.description) }
+        var path = ""
+        for element in error.path {
+            switch element {
+            case .key(let name): path += path.isEmpty ? name : "." + name
+            case .index(let index): path += "[\(index)]"
+            }
+        }
+        if path == "accounts" { return ConfigError(path: path, message: "duplicate account \"\(key)\"") }
+        return ConfigError(path: path.isEmpty ? source : path, message: "duplicate key \"\(key)\" (line \(error.line), column \(error.column))")
+    }
+
+    private static func trimmingSlashes(_ path: String) -> String {
+        var text = path
+        while text.count > 1, text.hasSuffix("/") { text.removeLast() }
+        return text == "/" ? "" : text
+    }
+
+    /// Why a file could not be read: the errno for callers that branch on it, and a message.
+    struct ReadProblem: Error {
+        let errno: Int32
+        let message: String
+    }
+
+    /// Reads a whole small file with open/read/close, retrying EINTR and closing on every path.
+    static func readFile(_ path: String) -> Result<[UInt8], ReadProblem> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            return .failure(ReadProblem(errno: code, message: "cannot open: " + errorText(code)))
+        }
+        defer { close(descriptor) }
+        var content: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                return .failure(ReadProblem(errno: code, message: "cannot read: " + errorText(code)))
+            }
+            if count == 0 { return .success(content) }
+            content.append(contentsOf: chunk[0..<count])
+            if content.count > maximumFileSize {
+                return .failure(ReadProblem(errno: EFBIG, message: "larger than 1 MiB: this is not a config file"))
+            }
+        }
+    }
+
+    static func errorText(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "errno \(code)" }
+        return String(cString: text)
+    }
+}
