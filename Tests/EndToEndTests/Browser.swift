@@ -37,6 +37,13 @@ enum Browser {
 
     static func text(_ response: HTTPResponseMessage) -> String { String(decoding: response.body, as: UTF8.self) }
 
+    /// The status and the page's words without its stylesheet, for failure messages.
+    static func summary(_ response: HTTPResponseMessage) -> String {
+        let html = text(response)
+        let words = html.firstRange(of: "<h1>").map { String(html[$0.lowerBound...]) } ?? html
+        return "\(response.status) \(words.prefix(600))"
+    }
+
     /// The query parameters of `url` (first value of each name).
     static func query(_ url: String) throws -> [String: String] {
         guard let query = url.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
