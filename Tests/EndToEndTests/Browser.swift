@@ -50,3 +50,10 @@ enum Browser {
         return Dictionary(try FormDecoding.decode(String(query)).map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 }
+
+/// A resource request with the token, as a script using the socket's token would make it.
+enum TestHTTPClientBearer {
+    static func get(_ url: String, token: String) throws -> HTTPResponseMessage {
+        try TestHTTPClient.send(url: url, headers: [("Authorization", "Bearer \(token)")])
+    }
+}
