@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "redirect-catcher",
             dependencies: [
-                "RCDaemon", "RCTestProvider",
+                "RCDaemon", "RCTestProvider", "RCSystem", "RCCrypto", "RCHTTP", "RCJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -88,7 +88,9 @@ public final class Account {
             reply(.token(value))
             return
         }
-        if refreshToken != nil && !haltedByConfiguration {
+        // After a failure the retry timer owns the next attempt: clients arriving meanwhile
+        // must not turn the backoff into a hammering of a provider that is down.
+        if refreshToken != nil && !haltedByConfiguration && consecutiveFailures == 0 {
             startRefresh(reason: "the access token expired")
         }
         guard refreshing else {
@@ -126,7 +128,7 @@ public final class Account {
     private func answerWaiters(_ reply: TokenReply) {
         let pending = waiters
         waiters.removeAll()
-        for waiter in pending.values.sorted(by: { $0.timer.hashValue < $1.timer.hashValue }) {
+        for (_, waiter) in pending.sorted(by: { $0.key < $1.key }) {
             scheduler.cancel(waiter.timer)
             waiter.reply(reply)
         }

@@ -24,6 +24,9 @@ public final class Daemon {
     /// The port the redirect listener bound (useful when `listen.port` is 0).
     public private(set) var port: UInt16 = 0
 
+    /// Called on the loop thread once everything listens (after READY=1), with the port.
+    public var onReady: ((UInt16) -> Void)?
+
     public init(
         config: Config, environment: [String: String], logger: Logger, endpoint: any TokenEndpoint = HTTPSTokenEndpoint()
     ) throws {
@@ -53,8 +56,11 @@ public final class Daemon {
         shutdown()
     }
 
-    /// Asks a running daemon to stop (safe from any thread).
-    public func stop() { loop.stop() }
+    /// A function that asks the running daemon to stop, callable from any thread.
+    public var stopper: @Sendable () -> Void {
+        let loop = self.loop
+        return { loop.stop() }
+    }
 
     func start() throws {
         try RuntimeDirectory.prepare(runtimeDirectory)
@@ -116,6 +122,7 @@ public final class Daemon {
             accounts[name]?.announceSignInNeeded(because: "no token yet")
         }
         notify.send("READY=1", "STATUS=\(statusLine())")
+        onReady?(port)
     }
 
     private func shutdown() {

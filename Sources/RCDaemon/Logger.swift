@@ -58,13 +58,28 @@ public struct Logger: Sendable {
     }
 }
 
-/// Writes `<N>message` lines to stderr, the prefix being the journal priority, which
-/// systemd's stderr-to-journal stream understands (sd-daemon(3)).
+/// Writes one line per event to stderr. Under systemd (`JOURNAL_STREAM` set) or when stderr
+/// is not a terminal, each line starts with `<N>`, the journal priority, which systemd's
+/// stderr-to-journal stream understands (sd-daemon(3)); in a terminal, where a person reads
+/// it, warnings and errors say so in words instead.
 public struct StderrLogSink: LogSink {
-    public init() {}
+    public let priorityPrefixes: Bool
+
+    public init(priorityPrefixes: Bool? = nil) {
+        self.priorityPrefixes = priorityPrefixes ?? (getenv("JOURNAL_STREAM") != nil || isatty(2) == 0)
+    }
+
+    /// The line for `event`, newline included.
+    public func line(for event: LogEvent) -> String {
+        if priorityPrefixes { return "<\(event.level.priority)>\(event.message)\n" }
+        switch event.level {
+        case .warning, .error: return "\(event.level.rawValue): \(event.message)\n"
+        case .debug, .info, .notice: return event.message + "\n"
+        }
+    }
 
     public func write(_ event: LogEvent) {
-        var line = Array("<\(event.level.priority)>\(event.message)\n".utf8)
+        var line = Array(line(for: event).utf8)
         // One write(2) per line keeps lines whole when several threads log.
         line.withUnsafeMutableBytes { raw in
             var offset = 0

@@ -21,6 +21,7 @@ struct CheckConfig: ParsableCommand {
         }
         let directory = (try? RuntimeDirectory.path(environment: environment)) ?? "$XDG_RUNTIME_DIR/redirect-catcher"
         print(ConfigSummary.describe(config, socketDirectory: directory))
+        for warning in config.warnings { print("warning: \(warning)") }
         print("\(path): OK")
     }
 }

@@ -18,12 +18,15 @@ struct Run: ParsableCommand {
         let environment = ProcessEnvironment.variables()
         let config: Config
         do {
-            config = try ConfigLoader.load(path: try options.resolvedPath(environment: environment))
+            config = try ConfigLoader.load(
+                path: try options.resolvedPath(environment: environment),
+                credentialsDirectory: environment["CREDENTIALS_DIRECTORY"])
         } catch let error as ConfigError {
             Logger(minimumLevel: .error).error("config_invalid", "config error: \(error)")
             throw ExitCode(78)  // EX_CONFIG; systemd does not restart on it with RestartPreventExitStatus
         }
         let logger = Logger(minimumLevel: logLevel ?? config.logLevel ?? .info)
+        for warning in config.warnings { logger.warning("config_warning", "config: \(warning)") }
         do {
             let daemon = try Daemon(config: config, environment: environment, logger: logger)
             try daemon.run()

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Glibc
+import RCCrypto
+import RCDaemon
+import RCSystem
+import RCTestProvider
+
+/// `redirect-catcher demo`: the whole flow on one machine with no tenant of one's own. A
+/// strict test provider (PKCE required, single-use codes, rotated refresh tokens) runs
+/// in-process over TLS with a CA made for the occasion, and the real daemon serves one account,
+/// `demo`, against it.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon against a built-in test provider, to see the whole flow without a tenant.")
+
+    @Option(help: "The loopback port for the browser (0: any free port).")
+    var port: UInt16 = 0
+
+    @Option(help: "Access token lifetime at the test provider, in seconds (short, so that refreshes show).")
+    var tokenLifetime: Int = 60
+
+    @Flag(help: "Play the person too: sign in over HTTP, read the token from the socket, refresh it, then exit.")
+    var walkthrough = false
+
+    func run() throws {
+        var environment = ProcessEnvironment.variables()
+        let scratch = try DemoFiles.makeDirectory()
+        // A runtime directory of its own, so that the demo never collides with a real daemon.
+        let runtime = (environment["XDG_RUNTIME_DIR"].map { $0 + "/redirect-catcher-demo" }) ?? scratch + "/run"
+        environment["RUNTIME_DIRECTORY"] = runtime
+        environment["NOTIFY_SOCKET"] = nil
+
+        let ca = try TestCertificateAuthority.generate(commonName: "redirect-catcher demo CA")
+        let leaf = try ca.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+        let caPath = scratch + "/demo-ca.pem"
+        try DemoFiles.write(ca.certificatePEM, to: caPath)
+
+        var options = TestProviderOptions()
+        options.accessTokenLifetime = tokenLifetime
+        let provider = TestProvider(options: options)
+        try provider.start(port: 0, tls: try TLSServerContext(certificatePEM: leaf.certificatePEM, privateKeyPEM: leaf.privateKeyPEM))
+
+        let config = try ConfigLoader.parse(
+            Array(
+                """
+                {"listen": {"port": \(port)}, "accounts": {"demo": {
+                  "authorize_url": "\(provider.authorizeURL)", "token_url": "\(provider.tokenURL)",
+                  "client_id": "demo-client", "scopes": ["openid", "offline_access"], "ca_file": "\(caPath)"}}}
+                """.utf8))
+        let logger = Logger(minimumLevel: .info)
+        let daemon = try Daemon(config: config, environment: environment, logger: logger)
+        let walkthrough = self.walkthrough
+        let stop = daemon.stopper
+        daemon.onReady = { port in
+            let guide = DemoGuide(
+                port: port, socketDirectory: daemon.runtimeDirectory, providerURL: provider.baseURL, caPEM: ca.certificatePEM,
+                provider: provider)
+            print(guide.instructions(walkthrough: walkthrough))
+            guard walkthrough else { return }
+            try? ThreadSpawn.detached {
+                let succeeded = guide.walk()
+                stop()
+                if !succeeded { Glibc.exit(1) }
+            }
+        }
+        defer {
+            provider.stop()
+            DemoFiles.remove(caPath)
+        }
+        try daemon.run()
+    }
+}
+
+/// What the demo prints, and the walkthrough that plays the person.
+struct DemoGuide: Sendable {
+    let port: UInt16
+    let socketDirectory: String
+    let providerURL: String
+    let caPEM: String
+    let provider: TestProvider
+
+    var signInURL: String { "http://localhost:\(port)/signin/demo" }
+    var socketPath: String { socketDirectory + "/demo.sock" }
+
+    func instructions(walkthrough: Bool) -> String {
+        var text = """
+
+            redirect-catcher demo
+              A strict test OAuth provider is running at \(providerURL) (TLS, with a CA made for this demo).
+              The daemon serves one account, "demo", on http://localhost:\(port); its sockets are in \(socketDirectory).
+
+            """
+        if walkthrough {
+            text += "  Walking through the sign-in as the person would...\n"
+        } else {
+            text += """
+                  1. Open \(signInURL) in a browser and press "Sign in".
+                     (On a remote machine: ssh -L \(port):localhost:\(port) HOST, then open it locally.)
+                  2. Read the token:   nc -U \(socketPath)
+                  3. See its state:    RUNTIME_DIRECTORY=\(socketDirectory) redirect-catcher status
+                  Tokens live 60 s here, so refreshes show in the log below. Ctrl-C stops the demo.
+
+                """
+        }
+        return text
+    }
+
+    /// Signs in over HTTP as a browser would, then reads and refreshes the token. Prints each
+    /// step; returns whether all of them worked.
+    func walk() -> Bool {
+        func step(_ text: String) { print("  - \(text)") }
+        do {
+            let start = try TestHTTPClient.send(url: signInURL)
+            guard start.status == 302, let authorize = start.headers["Location"] else {
+                step("GET \(signInURL) answered \(start.status), not a redirect")
+                return false
+            }
+            step("GET /signin/demo redirected to the provider's sign-in page")
+            let callback: HTTPCallback
+            switch try TestPerson.signIn(authorizeURL: authorize, approve: true, caPEM: caPEM) {
+            case .redirect(let location): callback = .get(location)
+            case .formPost(let action, let fields): callback = .post(action, fields.map { ($0.key, $0.value) })
+            case .errorPage(let status, _):
+                step("the provider showed an error page (\(status))")
+                return false
+            }
+            step("pressed \"Sign in\"; the provider redirected back to the daemon with a code")
+            let page = try callback.deliver()
+            let signedIn = String(decoding: page.body, as: UTF8.self).contains("Signed in to demo")
+            step("the daemon redeemed the code and showed: \(signedIn ? "\"Signed in to demo. You can close this tab.\"" : "status \(page.status)")")
+            guard signedIn else { return false }
+            let token = try DemoFiles.readSocket(socketPath)
+            let valid = provider.isValid(accessToken: token)
+            step("nc -U \(socketPath) printed a token of \(token.count) characters; the provider \(valid ? "accepts" : "REJECTS") it")
+            let refreshed = try ControlClient.request("refresh demo", environment: ["RUNTIME_DIRECTORY": socketDirectory])
+            let second = try DemoFiles.readSocket(socketPath)
+            let rotated = second != token && provider.isValid(accessToken: second)
+            step("refresh demo: \(refreshed); the socket now serves a new token: \(rotated ? "yes" : "NO")")
+            print(valid && rotated ? "\nThe demo worked end to end.\n" : "\nThe demo FAILED.\n")
+            return valid && rotated
+        } catch {
+            step("failed: \(error)")
+            return false
+        }
+    }
+}
+
+/// Where the person's browser goes after the provider: a GET redirect or a form_post.
+enum HTTPCallback {
+    case get(String)
+    case post(String, [(String, String)])
+
+    func deliver() throws -> RCHTTPResponse {
+        switch self {
+        case .get(let url): try TestHTTPClient.send(url: url)
+        case .post(let url, let fields): try TestHTTPClient.postForm(url: url, fields)
+        }
+    }
+}
