@@ -12,7 +12,6 @@ import Testing
     /// What one completed sign-in left behind, for the checks that follow it.
     struct SignedIn {
         let code: String
-        let callbackURL: String
         let page: HTTPResponseMessage
     }
 
@@ -21,12 +20,14 @@ import Testing
     static func signIn(_ daemon: DaemonProcess, _ tls: TLSTestProvider, account: String) throws -> SignedIn {
         let authorizeURL = try Browser.startSignIn(daemon, account: account)
         let outcome = try TestPerson.signIn(authorizeURL: authorizeURL, approve: true, caPEM: tls.caPEM)
-        guard case .redirect(let location) = outcome else {
-            throw HarnessFailure("the provider did not redirect back to the daemon: \(outcome)")
+        let code: String?
+        switch outcome {
+        case .redirect(let location): code = try Browser.query(location)["code"]
+        case .formPost(_, let fields): code = fields["code"]
+        case .errorPage: code = nil
         }
-        let code = try #require(try Browser.query(location)["code"], "no code in \(location)")
-        let page = try Browser.get(location)
-        return SignedIn(code: code, callbackURL: location, page: page)
+        guard let code else { throw HarnessFailure("the provider did not send a code back to the daemon: \(outcome)") }
+        return SignedIn(code: code, page: try Browser.deliver(outcome))
     }
 
     // MARK: 1. The happy path
@@ -43,6 +44,12 @@ import Testing
         #expect(before.hasPrefix("error: "), "\(before)")
         #expect(before.contains(signInURL), "\(before)")
         try daemon.log.waitForLine(containing: "account work needs sign-in: open \(signInURL)")
+        // Only this uid can reach the sockets: a private directory, private sockets.
+        let attributes = try FileManager.default.attributesOfItem(atPath: daemon.socketDirectory)
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
+        let socketAttributes = try FileManager.default.attributesOfItem(atPath: daemon.socketPath("work"))
+        #expect((socketAttributes[.posixPermissions] as? Int) == 0o600)
+        #expect(FileManager.default.fileExists(atPath: daemon.socketPath("control")))
 
         // /signin/work sends the browser to the provider with PKCE S256 and a state.
         let authorizeURL = try Browser.startSignIn(daemon, account: "work")
