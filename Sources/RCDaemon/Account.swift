@@ -266,9 +266,11 @@ public final class Account {
                     "account \(name): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed",
                     account: name, fields)
             }
-            let reply: TokenReply = usableToken.map(TokenReply.token) ?? .error(unavailableMessage)
-            finishRefreshCompletions(kind == .transient ? .error("refresh failed: \(summary)") : reply)
-            answerWaiters(reply)
+            // `refresh NAME` asked for a new token and did not get one: say so, whatever
+            // the still-valid old token; socket clients get that old token if it is usable.
+            let next = kind == .transient ? "the refresh token is kept and the refresh retried" : unavailableMessage
+            finishRefreshCompletions(.error("refresh of \(name) failed: \(summary); \(next)"))
+            answerWaiters(usableToken.map(TokenReply.token) ?? .error(unavailableMessage))
         }
     }
 

@@ -76,9 +76,10 @@ public enum ConfigLoader {
             throw root.child("accounts").error("required: add at least one account")
         }
         let accountsObject = try accountsNode.object()
-        guard accountsObject.count > 0 else { throw accountsNode.error("add at least one account") }
+        let names = accountsObject.keys.filter { !ConfigNode.isComment($0) }
+        guard !names.isEmpty else { throw accountsNode.error("add at least one account") }
         var accounts: [AccountSettings] = []
-        for name in accountsObject.keys {
+        for name in names {
             accounts.append(try context.account(name: name, node: accountsNode.child(name)))
         }
 

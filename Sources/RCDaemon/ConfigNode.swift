@@ -15,6 +15,10 @@ struct ConfigNode {
         value.objectValue?[key] == nil ? nil : child(key)
     }
 
+    /// JSON has no comments, so a key that starts with "//" is one: ignored wherever it appears,
+    /// which lets config.example.json explain itself.
+    static func isComment(_ key: String) -> Bool { key.hasPrefix("//") }
+
     func error(_ message: String) -> ConfigError { ConfigError(path: path, message: message) }
 
     func string() throws(ConfigError) -> String {
@@ -42,7 +46,7 @@ struct ConfigNode {
     /// (`client_secrets`) silently ignored is a setting silently not applied.
     func object(validKeys valid: [String]) throws(ConfigError) -> JSONObject {
         let object = try object()
-        for key in object.keys where !valid.contains(key) {
+        for key in object.keys where !valid.contains(key) && !Self.isComment(key) {
             throw child(key).error("unknown key; valid keys are: " + valid.joined(separator: ", "))
         }
         return object

@@ -133,7 +133,7 @@ public final class Daemon {
     /// With `listen.port` 0, a default redirect URI gets the port actually bound.
     static func resolvingPort(_ settings: AccountSettings, port: UInt16) -> AccountSettings {
         var settings = settings
-        settings.redirectURI = settings.redirectURI.replacingPortPlaceholder(with: port)
+        settings.redirectURI = URLPolicy.redirectURI(settings.redirectURI, boundTo: port)
         return settings
     }
 
@@ -147,19 +147,5 @@ public final class Daemon {
         var parts = ["\(signedIn.count) signed in"]
         if !waiting.isEmpty { parts.append("\(waiting.count) needs sign-in: " + waiting.joined(separator: ", ")) }
         return parts.joined(separator: ", ")
-    }
-}
-
-extension String {
-    /// Replaces the ":0/" port of a loopback redirect URI made from `listen.port` 0.
-    func replacingPortPlaceholder(with port: UInt16) -> String {
-        for host in ["http://localhost:0/", "http://127.0.0.1:0/", "http://[::1]:0/"] where hasPrefix(host) {
-            return host.replacingOccurrencesOfZeroPort(port) + dropFirst(host.count)
-        }
-        return self
-    }
-
-    private func replacingOccurrencesOfZeroPort(_ port: UInt16) -> String {
-        String(dropLast(3)) + ":\(port)/"
     }
 }

@@ -1,3 +1,5 @@
+import RCHTTP
+
 /// Builds the authorization request URL (RFC 6749 §4.1.1 with RFC 7636 PKCE).
 public enum AuthorizeRequest {
     /// Parameters the protocol sets; `extra_authorize_params` may not carry them, since replacing

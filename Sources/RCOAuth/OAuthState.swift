@@ -1,4 +1,5 @@
 import RCCrypto
+import RCHTTP
 
 /// Generates `state` values (and nonces): 256 bits from the CSPRNG, base64url, 43 characters.
 ///

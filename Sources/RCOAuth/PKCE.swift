@@ -1,4 +1,5 @@
 import RCCrypto
+import RCHTTP
 
 /// A PKCE verifier and its S256 challenge (RFC 7636).
 ///

@@ -1,3 +1,5 @@
+import RCHTTP
+
 /// A token endpoint request body and its authentication headers (RFC 6749 §4.1.3, §6).
 ///
 /// The transport adds `Content-Type: application/x-www-form-urlencoded`, `Accept` and

@@ -19,8 +19,8 @@ public enum URLPolicy {
     /// Checks an authorization, token or issuer URL: https, or http on a loopback host (a local
     /// test provider); no fragment (RFC 6749 §3.1).
     public static func checkEndpoint(_ text: String) throws(URLPolicyError) {
-        let url = try parse(text)
-        guard url.scheme == "https" || (url.scheme == "http" && url.isLoopback) else {
+        let url = try ConfiguredURL.parse(text)
+        guard url.scheme == "https" || (url.scheme == "http" && url.url.isLoopback) else {
             throw URLPolicyError(message: notHTTPS)
         }
         guard url.fragment == nil else { throw URLPolicyError(message: "an endpoint URL may not have a #fragment") }
@@ -29,7 +29,7 @@ public enum URLPolicy {
     /// Checks a preset's `authority`: an endpoint URL that also has no query, since paths are appended to it.
     public static func checkAuthority(_ text: String) throws(URLPolicyError) {
         try checkEndpoint(text)
-        guard (try? WebURL.parse(text))?.query == nil else {
+        guard try ConfiguredURL.parse(text).url.query == nil else {
             throw URLPolicyError(message: "an authority may not have a ?query")
         }
     }
@@ -41,15 +41,16 @@ public enum URLPolicy {
     /// 0 (any free port) the URI must not name a port; it gets the placeholder `:0`, which the
     /// daemon replaces with the bound port at start-up (``redirectURI(_:boundTo:)``).
     public static func redirectURI(_ text: String, listenPort: UInt16) throws(URLPolicyError) -> String {
-        let url = try parse(text)
+        let url = try ConfiguredURL.parse(text)
         guard url.scheme == "http" else {
             throw URLPolicyError(message: "must be an http URL: the loopback listener does not speak TLS (RFC 8252 §7.3)")
         }
-        guard url.host == "localhost" || url.host == "127.0.0.1" || url.host == "[::1]" else {
+        // These three spellings only, not any loopback address: the URI must match the registration.
+        guard ["localhost", "127.0.0.1", "::1"].contains(url.url.host) else {
             throw URLPolicyError(message: "must be on a loopback host: localhost, 127.0.0.1 or [::1]")
         }
         guard url.fragment == nil else { throw URLPolicyError(message: "may not have a #fragment (RFC 6749 §3.1.2)") }
-        guard url.query == nil else { throw URLPolicyError(message: "may not have a ?query") }
+        guard url.url.query == nil else { throw URLPolicyError(message: "may not have a ?query") }
         if url.hasExplicitPort {
             guard listenPort != 0 else {
                 throw URLPolicyError(message: "listen.port is 0 (any free port): leave the port out of redirect_uri")
@@ -59,43 +60,28 @@ public enum URLPolicy {
             }
             return text
         }
-        return insertingPort(listenPort, into: text)
+        return insertingPort(listenPort, into: Substring(text))
     }
 
     /// The redirect URI with `port` in place of the `:0` placeholder, or inserted after the host
     /// when it names none; unchanged when it names another port. Textual, so the rest of the URI
     /// stays byte-for-byte what the person registered.
     public static func redirectURI(_ text: String, boundTo port: UInt16) -> String {
-        guard let url = try? WebURL.parse(text) else { return text }
-        if !url.hasExplicitPort { return insertingPort(port, into: text) }
-        guard url.port == 0, let hostEnd = hostEnd(in: text) else { return text }
-        let withoutPort = String(text[..<hostEnd].dropLast(url.hostPortText.count)) + String(text[hostEnd...])
+        guard let url = try? ConfiguredURL.parse(text) else { return text }
+        if !url.hasExplicitPort { return insertingPort(port, into: Substring(text)) }
+        guard url.hasPortPlaceholder, let withoutPort = ConfiguredURL.removingPortPlaceholder(Substring(text)) else {
+            return text
+        }
         return insertingPort(port, into: withoutPort)
     }
 
-    private static func insertingPort(_ port: UInt16, into text: String) -> String {
-        guard let hostEnd = hostEnd(in: text) else { return text }
-        return String(text[..<hostEnd]) + ":\(port)" + String(text[hostEnd...])
-    }
-
-    /// Where the authority of `text` ends: the first `/`, `?` or `#` after `://`, or the end.
-    private static func hostEnd(in text: String) -> String.Index? {
-        guard let schemeEnd = text.firstRange(of: "://") else { return nil }
-        let rest = text[schemeEnd.upperBound...]
-        return rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+    private static func insertingPort(_ port: UInt16, into text: Substring) -> String {
+        guard let authority = ConfiguredURL.authorityRange(in: text) else { return String(text) }
+        return String(text[..<authority.upperBound]) + ":\(port)" + String(text[authority.upperBound...])
     }
 
     /// The path the listener should answer for a redirect URI ("/" when the URI has none).
     public static func redirectPath(_ text: String) -> String? {
-        guard let url = try? WebURL.parse(text) else { return nil }
-        return url.path.isEmpty ? "/" : url.path
-    }
-
-    private static func parse(_ text: String) throws(URLPolicyError) -> WebURL {
-        do {
-            return try WebURL.parse(text)
-        } catch {
-            throw URLPolicyError(message: "not a URL: it \(error.description)")
-        }
+        (try? ConfiguredURL.parse(text))?.url.path
     }
 }

@@ -306,3 +306,29 @@ import Testing
         #expect(ConfigError(path: "accounts.x.token_url", message: "not an https URL").description == "accounts.x.token_url: not an https URL")
     }
 }
+
+@Suite struct ConfigCommentTests {
+    @Test func keysStartingWithSlashesAreComments() throws {
+        let config = try ConfigLoader.parse(
+            Array(
+                """
+                {"//": "top", "listen": {"//": "port", "port": 8400},
+                 "accounts": {"//": "not an account", "a": {"// why": "x", "authorize_url": "https://sso.example.com/a",
+                   "token_url": "https://sso.example.com/t", "client_id": "c"}}}
+                """.utf8))
+        #expect(config.accounts.map(\.name) == ["a"])
+    }
+
+    @Test func onlyCommentsIsNoAccount() {
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse(Array(#"{"accounts": {"//": "nothing"}}"#.utf8))
+        }
+    }
+
+    @Test func theShippedExampleIsValid() throws {
+        let path = #filePath.components(separatedBy: "/Tests/")[0] + "/config.example.json"
+        let config = try ConfigLoader.load(path: path)
+        #expect(config.accounts.map(\.name) == ["dynamics", "intranet"])
+        #expect(config.accounts[0].responseMode == .formPost)
+    }
+}

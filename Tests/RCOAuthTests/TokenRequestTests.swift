@@ -1,3 +1,4 @@
+import RCHTTP
 import Testing
 
 @testable import RCOAuth

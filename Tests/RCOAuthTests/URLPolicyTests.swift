@@ -47,4 +47,33 @@ import Testing
             #expect(throws: URLPolicyError(message: message), "\(uri)") { try URLPolicy.redirectURI(uri, listenPort: port) }
         }
     }
+
+    /// RCHTTP's WebURL refuses other schemes, fragments and port 0 outright; the policy still
+    /// names them in its own words, and reports a URL's other faults first, as it always did.
+    @Test func partsWebURLRefusesAreJudgedByThePolicy() throws {
+        #expect(URLPolicy.redirectURI("http://localhost:00/cb#f", boundTo: 7) == "http://localhost:7/cb#f")
+        #expect(URLPolicy.redirectURI("http://[::1]:0?q", boundTo: 7) == "http://[::1]:7?q")
+        #expect(URLPolicy.redirectURI("not a url", boundTo: 7) == "not a url")
+        #expect(URLPolicy.redirectPath("http://localhost:0/cb") == "/cb")
+        #expect(URLPolicy.redirectPath("http://localhost:1/cb#f") == "/cb")
+        try URLPolicy.checkEndpoint("http://[0:0:0:0:0:0:0:1]:9/token")
+        for (bad, message) in [
+            ("ftp://u@x/", "not a URL: it contains user information"), ("http:/x", "not a URL: it has no host"),
+            ("https://x/%zz", "not a URL: it has an invalid percent-encoding"), ("https://127.1/", "not a URL: it has an invalid host"),
+            ("https://x:000000/", "not a URL: it has an invalid port"), ("https://x:0:0/", "not a URL: it has an invalid port"),
+            ("https://x/#a b", "not a URL: it contains a space, a control character or a non-ASCII character"),
+        ] {
+            #expect(throws: URLPolicyError(message: message), "\(bad)") { try URLPolicy.checkEndpoint(bad) }
+        }
+        let cases: [(String, UInt16, String)] = [
+            ("http://localhost:0/cb", 8400, "port 0 differs from listen.port 8400"),
+            ("http://localhost:0/cb", 0, "listen.port is 0 (any free port): leave the port out of redirect_uri"),
+            ("http://localhost:0/cb#x", 0, "may not have a #fragment (RFC 6749 §3.1.2)"),
+            ("ftp://localhost/cb", 8400, "must be an http URL: the loopback listener does not speak TLS (RFC 8252 §7.3)"),
+            ("http://[0::1]/cb", 8400, "must be on a loopback host: localhost, 127.0.0.1 or [::1]"),
+        ]
+        for (uri, port, message) in cases {
+            #expect(throws: URLPolicyError(message: message), "\(uri)") { try URLPolicy.redirectURI(uri, listenPort: port) }
+        }
+    }
 }

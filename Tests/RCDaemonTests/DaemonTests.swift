@@ -1,0 +1,250 @@
+import Dispatch
+import Glibc
+import RCJSON
+import RCOAuth
+import RCSystem
+import Synchronization
+import Testing
+
+@testable import RCDaemon
+
+/// A whole daemon on its own thread: real event loop, sockets and HTTP listener, with the
+/// scripted endpoint as the only fake.
+final class RunningDaemon: @unchecked Sendable {
+    let base = makeTemporaryDirectory()
+    let runtimeDirectory: String
+    let environment: [String: String]
+    let endpoint = ScriptedEndpoint()
+    let sink = MemoryLogSink()
+    private(set) var port: UInt16 = 0
+    private let stop: @Sendable () -> Void
+    private let finished = DispatchSemaphore(value: 0)
+    private let failure = SharedValue<String?>(nil)
+
+    init() throws {
+        runtimeDirectory = base + "/rt"
+        environment = ["RUNTIME_DIRECTORY": runtimeDirectory]
+        let settings = AccountSettings(
+            name: "work", provider: .generic, authorizeURL: "https://sso.example.com/authorize",
+            tokenURL: "https://sso.example.com/token", clientID: "cli", scopes: ["api", "offline_access"],
+            redirectURI: "http://localhost:0/callback")
+        let daemon = try Daemon(
+            config: Config(listenPort: 0, accounts: [settings]), environment: environment,
+            logger: Logger(minimumLevel: .debug, sink: sink), endpoint: endpoint)
+        stop = daemon.stopper
+        let ready = DispatchSemaphore(value: 0)
+        let readyPort = SharedValue<UInt16>(0)
+        daemon.onReady = { port in
+            readyPort.value = port
+            ready.signal()
+        }
+        let handoff = DaemonHandoff(daemon)
+        let finished = self.finished
+        let failure = self.failure
+        // Starting binds Unix sockets, which briefly sets the umask.
+        let started = try UmaskLock.run { () throws -> Bool in
+            try ThreadSpawn.detached {
+                do {
+                    try handoff.daemon.run()
+                } catch {
+                    failure.value = "\(error)"
+                    ready.signal()
+                }
+                finished.signal()
+            }
+            return ready.wait(timeout: .now() + 10) == .success
+        }
+        if let message = failure.value { throw DaemonFailure(message: message) }
+        guard started else { throw DaemonFailure(message: "not ready in 10 s") }
+        port = readyPort.value
+    }
+
+    /// Stops the daemon, waits for `run` to return, and (by default) removes its directory.
+    func shutDown(removingDirectory: Bool = true) -> Bool {
+        stop()
+        let stopped = finished.wait(timeout: .now() + 10) == .success
+        if removingDirectory { removeTree(base) }
+        return stopped
+    }
+
+    func control(_ line: String) throws -> String {
+        try ControlClient.request(line, environment: environment, timeoutSeconds: 5)
+    }
+
+    /// What a bare `nc -U <account>.sock` prints.
+    func readSocket(_ name: String) throws -> String {
+        let fd = try Socket.connectUnix(path: runtimeDirectory + "/" + name + ".sock")
+        return String(decoding: try readToEnd(fd), as: UTF8.self)
+    }
+
+    /// One HTTP/1.1 request to the redirect listener; returns status, headers and body.
+    func http(_ target: String, method: String = "GET") throws -> (status: Int, headers: [String: String], body: String) {
+        let fd = try Socket.connectTCP(host: "127.0.0.1", port: port, deadline: Instant.deadline(afterSeconds: 5))
+        try fd.writeAll(
+            Array("\(method) \(target) HTTP/1.1\r\nHost: localhost:\(port)\r\nConnection: close\r\n\r\n".utf8),
+            deadline: Instant.deadline(afterSeconds: 5))
+        let text = String(decoding: try readToEnd(fd), as: UTF8.self)
+        let parts = text.split(separator: "\r\n\r\n", maxSplits: 1, omittingEmptySubsequences: false)
+        let lines = parts.first?.split(separator: "\r\n") ?? []
+        let status = lines.first.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            if let colon = line.firstIndex(of: ":") {
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingWhitespaceForTests
+            }
+        }
+        return (status, headers, parts.count > 1 ? String(parts[1]) : "")
+    }
+}
+
+/// A value written on one thread and read on another.
+final class SharedValue<T: Sendable>: Sendable {
+    private let storage: Mutex<T>
+    init(_ value: T) { storage = Mutex(value) }
+    var value: T {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}
+
+private final class DaemonHandoff: @unchecked Sendable {
+    let daemon: Daemon
+    init(_ daemon: Daemon) { self.daemon = daemon }
+}
+
+struct DaemonFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+func readToEnd(_ fd: FileDescriptor, seconds: Double = 5) throws -> [UInt8] {
+    try fd.setNonBlocking()
+    let deadline = Instant.deadline(afterSeconds: seconds)
+    var result: [UInt8] = []
+    while true {
+        switch try fd.read(appendingTo: &result) {
+        case .bytes: continue
+        case .endOfFile: return result
+        case .wouldBlock:
+            guard try fd.waitFor(writing: false, until: deadline) else { return result }
+        }
+    }
+}
+
+extension Substring {
+    var trimmingWhitespaceForTests: String {
+        var text = self
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return String(text)
+    }
+}
+
+@Suite(.serialized) struct DaemonTests {
+    @Test func controlSocketAnswersEachRequest() throws {
+        let daemon = try RunningDaemon()
+        defer { #expect(daemon.shutDown()) }
+        let port = daemon.port
+        #expect(port != 0)
+        let signIn = "http://localhost:\(port)/signin/work"
+
+        let status = try daemon.control("status")
+        let json = try JSONParser.parse(Array(status.utf8))
+        guard case .object(let top) = json, case .array(let accounts)? = top["accounts"], case .object(let work)? = accounts.first
+        else {
+            Issue.record("unexpected status \(status)")
+            return
+        }
+        #expect(top["listen"] == .string("http://localhost:\(port)"))
+        #expect(top["socket_directory"] == .string(daemon.runtimeDirectory))
+        #expect(work["name"] == .string("work"))
+        #expect(work["state"] == .string("needs_signin"))
+        #expect(work["signin_url"] == .string(signIn))
+
+        #expect(try daemon.control("token work") == "error: account work needs sign-in: open \(signIn)")
+        #expect(try daemon.control("signin work") == signIn)
+        #expect(try daemon.control("frobnicate") == "error: unknown request \"frobnicate\"; \(Daemon.controlUsage)")
+        #expect(try daemon.control("token") == "error: token needs exactly one account name; \(Daemon.controlUsage)")
+        #expect(try daemon.control("") == "error: empty request; \(Daemon.controlUsage)")
+        #expect(try daemon.control("token nosuch") == "error: no account named \"nosuch\"; configured: work")
+        #expect(try daemon.control("refresh work") == "error: account work needs sign-in: open \(signIn)")
+        #expect(try daemon.readSocket("work") == "error: account work needs sign-in: open \(signIn)\n")
+
+        // The sockets are private; the directory too.
+        #expect(mode(of: daemon.runtimeDirectory).map { $0 & 0o777 } == 0o700)
+        #expect(mode(of: daemon.runtimeDirectory + "/control.sock").map { $0 & 0o777 } == 0o600)
+        #expect(mode(of: daemon.runtimeDirectory + "/work.sock").map { $0 & 0o777 } == 0o600)
+        #expect(daemon.sink.events.contains {
+            $0.event == "signin_needed" && $0.message == "account work needs sign-in: open \(signIn)"
+        })
+    }
+
+    @Test func aSecondDaemonRefusesToStart() throws {
+        let daemon = try RunningDaemon()
+        defer { #expect(daemon.shutDown()) }
+        let second = try Daemon(
+            config: Config(listenPort: 0, accounts: []), environment: daemon.environment,
+            logger: Logger(minimumLevel: .debug, sink: MemoryLogSink()), endpoint: daemon.endpoint)
+        do {
+            try second.start()
+            Issue.record("a second daemon started")
+        } catch {
+            #expect("\(error)".contains("another redirect-catcher is already serving"))
+        }
+        #expect(try daemon.control("signin work").hasSuffix("/signin/work"))
+    }
+
+    @Test func signInThroughTheBrowserThenServeTheToken() throws {
+        let daemon = try RunningDaemon()
+        defer { #expect(daemon.shutDown()) }
+        let start = try daemon.http("/signin/work")
+        #expect(start.status == 302)
+        let location = start.headers["location"] ?? ""
+        #expect(location.hasPrefix("https://sso.example.com/authorize?"))
+        let query = location.split(separator: "?", maxSplits: 1).last ?? ""
+        let parameters = Dictionary(
+            query.split(separator: "&").map { pair -> (String, String) in
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
+            }, uniquingKeysWith: { a, _ in a })
+        #expect(parameters["redirect_uri"] == "http%3A%2F%2Flocalhost%3A\(daemon.port)%2Fcallback")
+        let state = try #require(parameters["state"])
+
+        // A bogus state changes nothing; the real one redeems the code once.
+        #expect(try daemon.http("/callback?code=code-SECRET-1&state=bogus").status == 400)
+        daemon.endpoint.enqueue(Reply.grant(access: "AT-SECRET-D", refresh: "RT-SECRET-D"))
+        let callback = try daemon.http("/callback?code=code-SECRET-1&state=\(state)")
+        #expect(callback.status == 200)
+        #expect(callback.body.contains("Signed in to"))
+        #expect(!callback.body.contains("SECRET"))
+        #expect(daemon.endpoint.callCount == 1)
+        #expect(daemon.endpoint.field("code", of: 0) == "code-SECRET-1")
+        #expect(daemon.endpoint.field("redirect_uri", of: 0) == "http://localhost:\(daemon.port)/callback")
+        let replay = try daemon.http("/callback?code=code-SECRET-1&state=\(state)")
+        #expect(replay.body.contains("already complete"))
+        #expect(daemon.endpoint.callCount == 1)
+
+        #expect(try daemon.readSocket("work") == "AT-SECRET-D\n")
+        #expect(try daemon.control("token work") == "AT-SECRET-D")
+        #expect(try daemon.control("status").contains(#""state":"signed_in""#))
+        daemon.endpoint.enqueue(Reply.grant(access: "AT-SECRET-E"))
+        #expect(try daemon.control("refresh work") == "ok: work refreshed")
+        #expect(daemon.endpoint.field("refresh_token", of: 1) == "RT-SECRET-D")
+        #expect(try daemon.readSocket("work") == "AT-SECRET-E\n")
+
+        for event in daemon.sink.events {
+            let text = ([event.message] + event.fields.values).joined(separator: "\n")
+            #expect(!text.contains("SECRET"), "\(event.event) logged a secret")
+        }
+    }
+
+    @Test func stoppingRemovesTheSockets() throws {
+        let daemon = try RunningDaemon()
+        let directory = daemon.runtimeDirectory
+        #expect(mode(of: directory + "/control.sock") != nil)
+        #expect(daemon.shutDown(removingDirectory: false))
+        #expect(mode(of: directory + "/control.sock") == nil)
+        #expect(mode(of: directory + "/work.sock") == nil)
+        removeTree(daemon.base)
+    }
+}
