@@ -28,8 +28,8 @@ public enum ControlClient {
         let deadline = Instant.deadline(afterSeconds: timeoutSeconds)
         var reply: [UInt8] = []
         do {
-            try socket.writeAll(Array((line + "\n").utf8), deadline: deadline)
             try socket.setNonBlocking()
+            try socket.writeAll(Array((line + "\n").utf8), deadline: deadline)
             while true {
                 switch try socket.read(appendingTo: &reply) {
                 case .bytes: continue

@@ -93,7 +93,7 @@ extension Daemon {
         }
         let parameters: [(name: String, value: String)]
         do {
-            parameters = try FormDecoding.decode(encoded)
+            parameters = try FormDecoding.decode(encoded, allowingLineBreaks: true)
         } catch {
             rejectCallback("the parameters are not validly encoded", respond)
             return

@@ -65,6 +65,10 @@ public enum RuntimeDirectory {
             )
         } catch let error as Problem {
             throw error
+        } catch let error as SystemError where error.errno != ECONNREFUSED {
+            // Only a refusal proves nobody listens; a full backlog (EAGAIN) or a permission
+            // problem may hide a live daemon, whose socket must not be pulled away.
+            throw Problem(description: "cannot tell whether \(path) is in use (\(error)); remove it if no redirect-catcher runs")
         } catch {
             if unlink(path) != 0 && errno != ENOENT {
                 throw Problem(description: "cannot remove the stale socket \(path): \(SystemError.last("unlink").description)")

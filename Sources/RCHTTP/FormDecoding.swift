@@ -7,8 +7,11 @@
 public enum FormDecoding {
     /// Decodes `name=value&...` pairs: split on '&', name and value on the first '=', '+' is a
     /// space, %XX strict. Empty segments are skipped; a name without '=' gets the value "".
+    /// `allowingLineBreaks` lets tab, CR and LF through (a provider's `error_description` may
+    /// span lines; the page escapes it and the log flattens it); every other control
+    /// character, NUL included, is still an error.
     public static func decode(
-        _ text: String, maxPairs: Int = 256
+        _ text: String, maxPairs: Int = 256, allowingLineBreaks: Bool = false
     ) throws(FormDecodingError) -> [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
         for segment in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
@@ -24,8 +27,8 @@ public enum FormDecoding {
             }
             pairs.append(
                 (
-                    name: try decodeComponent(name, plusIsSpace: true),
-                    value: try decodeComponent(value, plusIsSpace: true)
+                    name: try decodeComponent(name, plusIsSpace: true, allowingLineBreaks: false),
+                    value: try decodeComponent(value, plusIsSpace: true, allowingLineBreaks: allowingLineBreaks)
                 ))
         }
         return pairs
@@ -33,11 +36,11 @@ public enum FormDecoding {
 
     /// Decodes %XX escapes for a path segment; '+' stays '+' (it is only a space in forms).
     public static func percentDecode(_ text: String) throws(FormDecodingError) -> String {
-        try decodeComponent(text.utf8[...], plusIsSpace: false)
+        try decodeComponent(text.utf8[...], plusIsSpace: false, allowingLineBreaks: false)
     }
 
     private static func decodeComponent(
-        _ encoded: some Collection<UInt8>, plusIsSpace: Bool
+        _ encoded: some Collection<UInt8>, plusIsSpace: Bool, allowingLineBreaks: Bool
     ) throws(FormDecodingError) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(encoded.count)
@@ -57,7 +60,11 @@ public enum FormDecoding {
         }
         guard let decoded = String(validating: bytes, as: UTF8.self) else { throw .invalidUTF8 }
         // General category Cc covers C0 (NUL, CR, LF, ...), DEL and the C1 controls.
-        if decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        let isForbidden = { (scalar: Unicode.Scalar) -> Bool in
+            guard scalar.properties.generalCategory == .control else { return false }
+            return !(allowingLineBreaks && (scalar == "\t" || scalar == "\n" || scalar == "\r"))
+        }
+        if decoded.unicodeScalars.contains(where: isForbidden) {
             throw .controlCharacter
         }
         return decoded

@@ -1,5 +1,6 @@
 import CShim
 import Glibc
+import Synchronization
 
 /// Socket system calls: loopback TCP listeners, Unix listeners, accept, connect, peer uid.
 public enum Socket {
@@ -72,6 +73,8 @@ public enum Socket {
         }
     }
 
+    private static let umaskLock = Mutex(())
+
     /// The longest path a sockaddr_un holds, including its terminating NUL.
     public static let unixPathCapacity = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
 
@@ -100,13 +103,17 @@ public enum Socket {
             owning: try syscall("socket") {
                 Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             })
-        // The umask keeps the socket private from the moment bind creates it.
-        let oldMask = umask(0o177)
-        defer { umask(oldMask) }
-        _ = try syscall("bind(\(path))") {
-            withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        // The umask keeps the socket private from the moment bind creates it. The umask is
+        // per process, so the set-bind-restore runs under a lock: two threads interleaving
+        // would otherwise leave 0177 behind for good.
+        try umaskLock.withLock { _ throws(SystemError) in
+            let oldMask = umask(0o177)
+            defer { umask(oldMask) }
+            _ = try syscall("bind(\(path))") {
+                withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
                 }
             }
         }

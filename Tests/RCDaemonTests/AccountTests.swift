@@ -138,9 +138,7 @@ import Testing
         for index in 0..<50 { h.account.requestToken { _ in order.callback(index) } }
         h.scheduler.completeOffloaded()
         #expect(order.values.count == 50)
-        withKnownIssue("bug: Account.answerWaiters sorts waiters by TimerID.hashValue, which is seeded per process, so the order is random") {
-            #expect(order.values == Array(0..<50))
-        }
+        #expect(order.values == Array(0..<50))
     }
 
     @Test func rotationUsesTheNewestRefreshTokenAndKeepsItWhenNoneComesBack() {
@@ -322,8 +320,27 @@ import Testing
         h.scheduler.completeOffloaded()
         #expect(forced.values.count == 3)
         for reply in forced.values.dropFirst() {
-            #expect(reply == .error("refresh failed: server_error (HTTP 503)"))
+            #expect(reply == .error("refresh of work failed: server_error (HTTP 503); the refresh token is kept and the refresh retried"))
         }
+    }
+
+    @Test func forceRefreshReportsARejectedRefreshTokenEvenWhileTheOldTokenIsValid() {
+        let h = AccountHarness()
+        let forced = Replies<TokenReply>()
+        h.signIn(Reply.grant(access: "AT-SECRET-1", refresh: "RT-SECRET-1"))
+        h.endpoint.enqueue(Reply.json(400, #"{"error":"invalid_grant","error_codes":[70008]}"#))
+        h.account.forceRefresh(forced.callback)
+        h.scheduler.completeOffloaded()
+        guard case .error(let message)? = forced.values.first else {
+            Issue.record("expected an error, got \(forced.values)")
+            return
+        }
+        #expect(message.hasPrefix("refresh of work failed: invalid_grant"))
+        #expect(message.contains("needs sign-in: open"))
+        // Socket clients still get the access token, which has not expired.
+        let served = Replies<TokenReply>()
+        h.account.requestToken(served.callback)
+        #expect(served.values == [.token("AT-SECRET-1")])
     }
 
     @Test func aSignInDuringARefreshWins() {

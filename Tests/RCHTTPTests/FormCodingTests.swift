@@ -89,3 +89,14 @@ import Testing
         #expect(HTML.escape("&amp;") == "&amp;amp;")
     }
 }
+
+@Suite struct FormLineBreakTests {
+    @Test func lineBreaksPassOnlyWhenAllowedAndOnlyInValues() throws {
+        #expect(throws: FormDecodingError.controlCharacter) { try FormDecoding.decode("d=a%0D%0Ab") }
+        let pairs = try FormDecoding.decode("d=a%0D%0Ab%09c", allowingLineBreaks: true)
+        #expect(pairs.map(\.value) == ["a\r\nb\tc"])
+        #expect(throws: FormDecodingError.controlCharacter) { try FormDecoding.decode("d=a%00b", allowingLineBreaks: true) }
+        #expect(throws: FormDecodingError.controlCharacter) { try FormDecoding.decode("d=%1B", allowingLineBreaks: true) }
+        #expect(throws: FormDecodingError.controlCharacter) { try FormDecoding.decode("a%0Ab=c", allowingLineBreaks: true) }
+    }
+}
