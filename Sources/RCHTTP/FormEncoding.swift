@@ -26,7 +26,8 @@ public enum FormEncoding {
         pairs.map { percentEncode($0.0) + "=" + percentEncode($0.1) }.joined(separator: "&")
     }
 
-    static func isUnreserved(_ byte: UInt8) -> Bool {
+    /// RFC 3986 §2.3 unreserved characters: ALPHA, DIGIT, "-", ".", "_", "~".
+    public static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),

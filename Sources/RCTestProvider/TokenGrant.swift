@@ -112,7 +112,7 @@ extension GrantStore {
             throw .invalidGrant(50148, "The code_verifier is missing; PKCE was used in the authorization request.")
         }
         // RFC 7636 §4.1: 43 to 128 unreserved characters.
-        guard (43...128).contains(verifier.utf8.count), verifier.utf8.allSatisfy(Self.isUnreserved) else {
+        guard (43...128).contains(verifier.utf8.count), verifier.utf8.allSatisfy(FormEncoding.isUnreserved) else {
             throw .invalidGrant(50148, "The code_verifier is not 43 to 128 unreserved characters.")
         }
         guard ConstantTime.equals(PKCE.challenge(for: verifier), issued.request.codeChallenge) else {
@@ -200,16 +200,5 @@ extension GrantStore {
     /// 32 bytes from the CSPRNG, base64url: unguessable, and safe in a form body and a header.
     static func randomToken() -> String {
         Base64.encodeURL(SecureRandom.bytes(32))
-    }
-
-    static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-            UInt8(ascii: "~"):
-            true
-        default:
-            false
-        }
     }
 }
