@@ -52,10 +52,37 @@ public final class HTTPSTokenEndpoint: TokenEndpoint {
         } catch {
             return .failure(TransportFailure(description: "cannot connect to \(url.host):\(url.port): \(error)"))
         }
+        let channel: any ByteChannel
         if url.scheme == "https" {
-            return exchangeTLS(bytes, socket: socket, url: url, caFile: account.caFile, deadline: deadline)
+            do {
+                let raw = socket.rawValue
+                let stream = try TLSStream.connect(socket: socket, host: url.host, context: try context(caFile: account.caFile), deadline: deadline)
+                channel = TLSChannel(stream, rawSocket: raw)
+            } catch {
+                return .failure(Self.describe(error, url: url, caFile: account.caFile))
+            }
+        } else {
+            channel = PlainChannel(socket)
         }
-        return exchangePlain(bytes, socket: socket, url: url, deadline: deadline)
+        defer { channel.close() }
+        do {
+            try channel.write(bytes, deadline: deadline)
+            var parser = HTTPResponseParser()
+            while true {
+                switch parser.outcome() {
+                case .complete(let message): return .success(message)
+                case .failed(let error): return .failure(TransportFailure(description: "bad HTTP response from \(url.host): \(error)"))
+                case .incomplete: break
+                }
+                let chunk = try channel.read(max: 16384, deadline: deadline)
+                if chunk.isEmpty { return Self.finish(&parser, url: url) }
+                parser.feed(chunk)
+            }
+        } catch let error as TLSError {
+            return .failure(Self.describe(error, url: url, caFile: account.caFile))
+        } catch {
+            return .failure(TransportFailure(description: "HTTP with \(url.host):\(url.port) failed: \(error)"))
+        }
     }
 
     private func context(caFile: String?) throws(TLSError) -> TLSClientContext {
@@ -66,61 +93,15 @@ public final class HTTPSTokenEndpoint: TokenEndpoint {
         return made
     }
 
-    private func exchangeTLS(_ bytes: [UInt8], socket: FileDescriptor, url: WebURL, caFile: String?, deadline: Instant)
-        -> Result<HTTPResponseMessage, TransportFailure>
-    {
-        do {
-            let stream = try TLSStream.connect(socket: socket, host: url.host, context: try context(caFile: caFile), deadline: deadline)
-            defer { stream.shutdown() }
-            try stream.write(bytes, deadline: deadline)
-            var parser = HTTPResponseParser()
-            while true {
-                switch parser.outcome() {
-                case .complete(let message): return .success(message)
-                case .failed(let error): return .failure(TransportFailure(description: "bad HTTP response from \(url.host): \(error)"))
-                case .incomplete: break
-                }
-                let chunk = try stream.read(max: 16384, deadline: deadline)
-                if chunk.isEmpty { return Self.finish(&parser, url: url) }
-                parser.feed(chunk)
-            }
-        } catch {
-            var text = "TLS with \(url.host):\(url.port) failed: \(error.message)"
-            if error.kind == .certificateVerification {
-                text += caFile == nil
-                    ? " (if the provider uses an internal CA, set ca_file for this account)"
-                    : " (check that ca_file \(caFile ?? "") holds the CA that issued the provider's certificate)"
-            }
-            return .failure(TransportFailure(description: text))
+    /// A TLS failure, pointing at `ca_file` when the certificate did not verify.
+    private static func describe(_ error: TLSError, url: WebURL, caFile: String?) -> TransportFailure {
+        var text = "TLS with \(url.host):\(url.port) failed: \(error.message)"
+        if error.kind == .certificateVerification {
+            text += caFile == nil
+                ? " (if the provider uses an internal CA, set ca_file for this account)"
+                : " (check that ca_file \(caFile ?? "") holds the CA that issued the provider's certificate)"
         }
-    }
-
-    private func exchangePlain(_ bytes: [UInt8], socket: FileDescriptor, url: WebURL, deadline: Instant)
-        -> Result<HTTPResponseMessage, TransportFailure>
-    {
-        do {
-            try socket.writeAll(bytes, deadline: deadline)
-            var parser = HTTPResponseParser()
-            var buffer: [UInt8] = []
-            while true {
-                switch parser.outcome() {
-                case .complete(let message): return .success(message)
-                case .failed(let error): return .failure(TransportFailure(description: "bad HTTP response from \(url.host): \(error)"))
-                case .incomplete: break
-                }
-                buffer.removeAll(keepingCapacity: true)
-                switch try socket.read(appendingTo: &buffer) {
-                case .bytes: parser.feed(buffer)
-                case .endOfFile: return Self.finish(&parser, url: url)
-                case .wouldBlock:
-                    guard try socket.waitFor(writing: false, until: deadline) else {
-                        throw SystemError("read", errno: ETIMEDOUT)
-                    }
-                }
-            }
-        } catch {
-            return .failure(TransportFailure(description: "HTTP with \(url.host):\(url.port) failed: \(error)"))
-        }
+        return TransportFailure(description: text)
     }
 
     private static func finish(_ parser: inout HTTPResponseParser, url: WebURL) -> Result<HTTPResponseMessage, TransportFailure> {

@@ -1,4 +1,5 @@
 import Glibc
+import RCCrypto
 import RCHTTP
 import RCSystem
 

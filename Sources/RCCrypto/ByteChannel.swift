@@ -1,10 +1,9 @@
 import Glibc
-import RCCrypto
 import RCSystem
 
-/// A connected byte stream with deadlines, plain TCP or TLS, so the request handling and the
-/// test client are written once for both.
-protocol ByteChannel: AnyObject {
+/// A connected byte stream with deadlines, plain TCP or TLS, so that HTTP over either (the
+/// token endpoint client, the test provider and its client) is written once.
+public protocol ByteChannel: AnyObject {
     /// Up to `max` bytes; [] at end of stream. Throws when `deadline` passes first.
     func read(max: Int, deadline: Instant) throws -> [UInt8]
     func write(_ bytes: [UInt8], deadline: Instant) throws
@@ -15,12 +14,12 @@ protocol ByteChannel: AnyObject {
 }
 
 /// Plain TCP.
-final class PlainChannel: ByteChannel {
+public final class PlainChannel: ByteChannel {
     private let socket: FileDescriptor
 
-    init(_ socket: FileDescriptor) { self.socket = socket }
+    public init(_ socket: FileDescriptor) { self.socket = socket }
 
-    func read(max: Int, deadline: Instant) throws -> [UInt8] {
+    public func read(max: Int, deadline: Instant) throws -> [UInt8] {
         var bytes: [UInt8] = []
         while true {
             switch try socket.read(appendingTo: &bytes, max: max) {
@@ -34,48 +33,48 @@ final class PlainChannel: ByteChannel {
         }
     }
 
-    func write(_ bytes: [UInt8], deadline: Instant) throws {
+    public func write(_ bytes: [UInt8], deadline: Instant) throws {
         try socket.writeAll(bytes, deadline: deadline)
     }
 
-    func close() {
+    public func close() {
         // Half-close first so the peer reads the whole reply before it sees the end.
         _ = Glibc.shutdown(socket.rawValue, Int32(SHUT_WR))
         socket.close()
     }
 
-    func abort() {
+    public func abort() {
         Linger.resetOnClose(socket.rawValue)
         socket.close()
     }
 }
 
 /// TLS over a socket whose raw number is kept only to reset it on `abort()`.
-final class TLSChannel: ByteChannel {
+public final class TLSChannel: ByteChannel {
     private var stream: TLSStream?
     private let rawSocket: Int32
 
-    init(_ stream: TLSStream, rawSocket: Int32) {
+    public init(_ stream: TLSStream, rawSocket: Int32) {
         self.stream = stream
         self.rawSocket = rawSocket
     }
 
-    func read(max: Int, deadline: Instant) throws -> [UInt8] {
+    public func read(max: Int, deadline: Instant) throws -> [UInt8] {
         guard let stream else { return [] }
         return try stream.read(max: max, deadline: deadline)
     }
 
-    func write(_ bytes: [UInt8], deadline: Instant) throws {
+    public func write(_ bytes: [UInt8], deadline: Instant) throws {
         guard let stream else { throw SystemError("write", errno: EPIPE) }
         try stream.write(bytes, deadline: deadline)
     }
 
-    func close() {
+    public func close() {
         stream?.shutdown()
         stream = nil
     }
 
-    func abort() {
+    public func abort() {
         // No close_notify: dropping the stream frees the SSL and closes the descriptor it
         // owns, and linger 0 turns that close into a reset.
         Linger.resetOnClose(rawSocket)
@@ -84,8 +83,8 @@ final class TLSChannel: ByteChannel {
 }
 
 /// SO_LINGER with a zero timeout: close(2) then sends RST instead of FIN.
-enum Linger {
-    static func resetOnClose(_ socket: Int32) {
+public enum Linger {
+    public static func resetOnClose(_ socket: Int32) {
         var option = linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(socket, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
     }
