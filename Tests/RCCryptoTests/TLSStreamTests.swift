@@ -55,6 +55,16 @@ import Testing
         #expect(try server.result.wait()?.get() == size)
     }
 
+    @Test func anEOFWithoutCloseNotifyReadsAsTheEnd() throws {
+        let server = try serveTLSOnce(context: try serverContext()) { (stream: TLSStream) throws(TLSError) -> Void in
+            // No shutdown(): the descriptor closes when the stream goes, as many servers do it.
+            try stream.write(Array("bye".utf8), deadline: .deadline(afterSeconds: 5))
+        }
+        let client = try connectTLS(port: server.port, host: "localhost", caFile: caFile)
+        #expect(try readToEnd(client) == Array("bye".utf8))
+        _ = try server.result.wait()?.get()
+    }
+
     @Test func anIPLiteralIsCheckedAgainstIPSubjectAltNamesAndSendsNoSNI() throws {
         let context = try serverContext(dnsNames: [], ipAddresses: ["127.0.0.1", "::1"])
         let server = try serveTLSOnce(context: context) { (stream: TLSStream) throws(TLSError) -> String? in
