@@ -38,23 +38,23 @@ public struct JournalLogSink: LogSink {
 
     /// The datagram for `event`: `PRIORITY`, `SYSLOG_IDENTIFIER`, `MESSAGE`, `EVENT`, `ACCOUNT`,
     /// then the other fields by name. Fields whose names journald would reject, or that would
-    /// replace one of the first three, are left out.
+    /// replace one of the first four, are left out.
     public static func entry(for event: LogEvent, identifier: String = JournalLogSink.identifier) -> [UInt8] {
         var bytes: [UInt8] = []
         append("PRIORITY", String(event.level.priority), to: &bytes)
         append("SYSLOG_IDENTIFIER", identifier, to: &bytes)
         append("MESSAGE", event.message, to: &bytes)
-        let leading = ["EVENT", "ACCOUNT"]
-        let rest = event.fields.keys.filter { !leading.contains($0) }.sorted()
-        for name in leading + rest {
+        append("EVENT", event.event, to: &bytes)
+        let rest = event.fields.keys.filter { $0 != "ACCOUNT" }.sorted()
+        for name in ["ACCOUNT"] + rest {
             guard let value = event.fields[name], isValidFieldName(name), !ownFields.contains(name) else { continue }
             append(name, value, to: &bytes)
         }
         return bytes
     }
 
-    /// The fields this sink sets itself; an event cannot override them.
-    static let ownFields: Set<String> = ["PRIORITY", "SYSLOG_IDENTIFIER", "MESSAGE"]
+    /// The fields this sink sets itself from the event; its `fields` cannot override them.
+    static let ownFields: Set<String> = ["PRIORITY", "SYSLOG_IDENTIFIER", "MESSAGE", "EVENT"]
 
     /// journald's rule for fields a client may send: 1 to 64 of `A-Z`, `0-9`, `_`, not starting
     /// with a digit, and not with `_` (those are the trusted fields journald adds itself).
