@@ -258,7 +258,8 @@ public final class Account {
                     account: name, fields.merging(["RETRY_IN": String(Int(delay.rounded(.up)))]) { a, _ in a })
             case .needsSignIn, .deviceCompliance:
                 refreshToken = nil
-                let message = "account \(name): the provider refused the refresh token: \(summary)\(adviceText)"
+                // The one line a person reads in the journal: why, and where to go next.
+                let message = "account \(name): the provider refused the refresh token (sign in at \(signInURL)): \(summary)\(adviceText)"
                 logger.error("refresh_failed", message, account: name, fields)
                 // Device compliance is not fixed by a sign-in alone: the notice carries the advice.
                 announceSignInNeeded(because: summary, notify: kind == .needsSignIn)

@@ -292,7 +292,7 @@ import Testing
         h.advanceToRefresh()
         h.scheduler.completeOffloaded()
         #expect(h.needsPerson.count == 1, "\(h.needsPerson)")
-        #expect(h.needsPerson.first?.hasPrefix("refresh_failed: account work: the provider refused the refresh token: invalid_grant: AADSTS53000") == true)
+        #expect(h.needsPerson.first?.hasPrefix("refresh_failed: account work: the provider refused the refresh token (sign in at \(AccountHarness.signInURL)): invalid_grant: AADSTS53000") == true)
         #expect(h.needsPerson.first?.contains("correlation id c0ffee") == true)
         #expect(h.events.contains { $0.event == "signin_needed" })
     }
