@@ -137,15 +137,22 @@ import Testing
     }
 
     /// `sleep 60` under a 0.3 s limit: the whole process group gets SIGTERM, so the shell's
-    /// child goes too, and the run ends long before the minute.
+    /// child goes too, and the run ends long before the minute. Started, as in the daemon,
+    /// from a thread that blocks SIGTERM (for its signalfd): the child must not inherit that.
     @Test func aCommandThatRunsTooLongIsTerminatedWithItsChildren() throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
         let pidFile = scratch.file("sleep.pid")
         let sink = MemoryLogSink()
         let finished = Finished()
+        var blocked = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         hook(["/bin/sh", "-c", "sleep 60 & echo $! > \"$0\"; wait", pidFile], sink: sink, timeout: 0.3)
             .run(Self.notice(), completion: finished.callback)
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
         guard case .success(let outcome)? = finished.wait() else { return }
         #expect(outcome == ChildProcess.Outcome(termination: .signalled(SIGTERM), timedOut: true))
         let failure = sink.events.first { $0.event == "notify_failed" }
