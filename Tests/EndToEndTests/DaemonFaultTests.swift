@@ -13,12 +13,9 @@ extension DaemonEndToEndTests {
     /// Two 503s in a row: the old token keeps being served, the retries back off (2 s, then
     /// 4 s), and the third attempt gets a new token with the refresh token it kept.
     @Test func aBurstOf503sIsRiddenOutAndTheRefreshTokenKept() throws {
-        let tls = try TLSTestProvider()
-        defer { tls.stop() }
-        let daemon = try DaemonProcess(accounts: [("work", tls.account())], caPEM: tls.caPEM)
-        defer { daemon.stop() }
-        try Self.signIn(daemon, tls, account: "work")
-        let old = try TokenSocket.readLine(daemon.socketPath("work"))
+        let work = try SignedInWork()
+        defer { work.stop() }
+        let (tls, daemon, old) = (work.tls, work.daemon, work.token)
         tls.provider.injectFaults([.status(503, count: 2)])
 
         let refresh = try daemon.client(["refresh", "work"])
@@ -44,12 +41,9 @@ extension DaemonEndToEndTests {
     /// A 429 with `Retry-After: 3` outweighs the 2 s backoff: the provider sees the retry no
     /// sooner than 3 s after the refused request.
     @Test func aTooManyRequestsRetryAfterIsHonoured() throws {
-        let tls = try TLSTestProvider()
-        defer { tls.stop() }
-        let daemon = try DaemonProcess(accounts: [("work", tls.account())], caPEM: tls.caPEM)
-        defer { daemon.stop() }
-        try Self.signIn(daemon, tls, account: "work")
-        let old = try TokenSocket.readLine(daemon.socketPath("work"))
+        let work = try SignedInWork()
+        defer { work.stop() }
+        let (tls, daemon, old) = (work.tls, work.daemon, work.token)
         tls.provider.injectFaults([.tooManyRequests(retryAfter: "3")])
 
         let watch = TokenRequestWatch(tls.provider)
@@ -83,13 +77,9 @@ extension DaemonEndToEndTests {
     /// refresh token that was kept.
     @Test(arguments: Unanswered.allCases)
     func anUnansweredRefreshIsTransient(_ fault: Unanswered) throws {
-        let tls = try TLSTestProvider()
-        defer { tls.stop() }
-        let daemon = try DaemonProcess(
-            accounts: [("work", tls.account())], caPEM: tls.caPEM, settings: [("request_timeout", .number(JSONNumber(Int64(2))))])
-        defer { daemon.stop() }
-        try Self.signIn(daemon, tls, account: "work")
-        let old = try TokenSocket.readLine(daemon.socketPath("work"))
+        let work = try SignedInWork(settings: [("request_timeout", .number(JSONNumber(Int64(2))))])
+        defer { work.stop() }
+        let (tls, daemon, old) = (work.tls, work.daemon, work.token)
         tls.provider.injectFaults([fault.fault])
 
         let started = Date()
@@ -137,17 +127,10 @@ extension DaemonEndToEndTests {
         let script = scratch + "/notify.sh"
         let record = scratch + "/notices.txt"
         try "#!/bin/sh\n{ env | grep '^REDIRECT_CATCHER_' | sort; echo --; } >> \"$1\"\n".write(toFile: script, atomically: true, encoding: .utf8)
-        var options = TestProviderOptions()
-        options.accessTokenLifetime = 4
-        let tls = try TLSTestProvider(options)
-        defer { tls.stop() }
-        let daemon = try DaemonProcess(
-            accounts: [("work", tls.account())], caPEM: tls.caPEM,
-            settings: [("notify_command", .array(["/bin/sh", script, record].map(JSONValue.string)))])
-        defer { daemon.stop() }
+        let work = try SignedInWork(lifetime: 4, settings: [("notify_command", .array(["/bin/sh", script, record].map(JSONValue.string)))])
+        defer { work.stop() }
+        let (tls, daemon, old) = (work.tls, work.daemon, work.token)
         let url = daemon.signInURL("work")
-        try Self.signIn(daemon, tls, account: "work")
-        let old = try TokenSocket.readLine(daemon.socketPath("work"))
         refusal.apply(to: tls.provider)
 
         // The refresh due at about 3 s is refused.
@@ -179,14 +162,9 @@ extension DaemonEndToEndTests {
     /// provider is back a retry gets a new token from the refresh token kept all along, with
     /// no new sign-in.
     @Test func anOutageLongerThanATokenLivesEndsWithoutASignIn() throws {
-        var options = TestProviderOptions()
-        options.accessTokenLifetime = 4
-        let tls = try TLSTestProvider(options)
-        defer { tls.stop() }
-        let daemon = try DaemonProcess(accounts: [("work", tls.account())], caPEM: tls.caPEM)
-        defer { daemon.stop() }
-        try Self.signIn(daemon, tls, account: "work")
-        let old = try TokenSocket.readLine(daemon.socketPath("work"))
+        let work = try SignedInWork(lifetime: 4)
+        defer { work.stop() }
+        let (tls, daemon, old) = (work.tls, work.daemon, work.token)
         let announcements = daemon.log.lines.filter { $0.contains("needs sign-in") }.count
         tls.provider.injectFaults([.down])
         let outageEnds = Date().addingTimeInterval(8)
@@ -214,7 +192,40 @@ extension DaemonEndToEndTests {
         #expect(stats.failedGrantTotal == 0, "\(stats.failedGrants)")
     }
 
-    // MARK: Watching
+    // MARK: Setting up and watching
+
+    /// A fresh provider whose access tokens live `lifetime` seconds, a daemon with one account
+    /// `work` there (and the top-level `settings`), signed in, and the first token it served.
+    struct SignedInWork {
+        let tls: TLSTestProvider
+        let daemon: DaemonProcess
+        let token: String
+
+        init(lifetime: Int = 3600, settings: [(key: String, value: JSONValue)] = []) throws {
+            var options = TestProviderOptions()
+            options.accessTokenLifetime = lifetime
+            tls = try TLSTestProvider(options)
+            do {
+                daemon = try DaemonProcess(accounts: [("work", tls.account())], caPEM: tls.caPEM, settings: settings)
+            } catch {
+                tls.stop()
+                throw error
+            }
+            do {
+                try DaemonEndToEndTests.signIn(daemon, tls, account: "work")
+                token = try TokenSocket.readLine(daemon.socketPath("work"))
+            } catch {
+                daemon.stop()
+                tls.stop()
+                throw error
+            }
+        }
+
+        func stop() {
+            daemon.stop()
+            tls.stop()
+        }
+    }
 
     /// What the socket served while a test watched it.
     struct Served {
