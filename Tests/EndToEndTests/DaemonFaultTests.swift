@@ -53,7 +53,7 @@ extension DaemonEndToEndTests {
         try daemon.log.waitForLine(containing: "keeping the refresh token, retrying in 3 s", timeout: 2)
         #expect(try TokenSocket.readLine(daemon.socketPath("work")) == old)
         try daemon.log.waitForLine(containing: "account work refreshed", timeout: 10)
-        let times = watch.stop()
+        let times = watch.stop(after: 2)
         #expect(times.count == 2, "token requests seen: \(times.count)")
         guard times.count >= 2 else { return }
         let gap = times[1].timeIntervalSince(times[0])
@@ -301,9 +301,12 @@ final class TokenRequestWatch: Sendable {
         thread.start()
     }
 
-    /// Stops sampling and returns the times seen so far.
+    /// Stops sampling and returns the times seen, once there are `count` of them (the
+    /// sampler may lag on a busy machine) or after 5 s.
     @discardableResult
-    func stop() -> [Date] {
+    func stop(after count: Int = 0) -> [Date] {
+        let deadline = Date().addingTimeInterval(5)
+        while times.withLock({ $0.count }) < count && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         running.withLock { $0 = false }
         return times.withLock { $0 }
     }
