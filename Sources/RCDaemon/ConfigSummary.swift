@@ -4,6 +4,10 @@ import RCOAuth
 public enum ConfigSummary {
     public static func describe(_ config: Config, socketDirectory: String) -> String {
         var lines = ["listen: http://localhost:\(config.listenPort) (127.0.0.1 and ::1)"]
+        if config.requestTimeout != ConfigLoader.defaultRequestTimeout {
+            let seconds = config.requestTimeout
+            lines.append("request_timeout: \(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)) s")
+        }
         if let notify = config.notifyCommand { lines.append("notify_command: \(notify.joined(separator: " "))") }
         for account in config.accounts {
             lines.append("account \(account.name) (\(account.provider.rawValue)):")

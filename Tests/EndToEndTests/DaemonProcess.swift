@@ -35,8 +35,11 @@ final class DaemonProcess {
     /// Writes `accounts` (account name to its JSON object) into a config with
     /// `"listen": {"port": 0}`, writes `caPEM` (if any) to `ca.pem` and sets it as the
     /// `ca_file` of every account that has none, and starts the daemon, returning once
-    /// it logged the port it listens on.
-    init(accounts: [(String, JSONObject)], caPEM: String? = nil, logLevel: String = "debug") throws {
+    /// it logged the port it listens on. `settings` are further top-level keys
+    /// (`request_timeout`, `notify_command`).
+    init(
+        accounts: [(String, JSONObject)], caPEM: String? = nil, logLevel: String = "debug", settings: [(key: String, value: JSONValue)] = []
+    ) throws {
         binary = try DaemonBinary.path()
         var template = Array("/tmp/rc-e2e-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
@@ -56,10 +59,11 @@ final class DaemonProcess {
                 if caPEM != nil, account["ca_file"] == nil { account["ca_file"] = .string(caPath) }
                 members.append((name, .object(account)))
             }
-            let config = JSONObject([
-                ("listen", .object(JSONObject([("port", .number(JSONNumber(Int64(0))))]))),
-                ("accounts", .object(JSONObject(members))),
-            ])
+            let config = JSONObject(
+                [
+                    ("listen", .object(JSONObject([("port", .number(JSONNumber(Int64(0))))]))),
+                    ("accounts", .object(JSONObject(members))),
+                ] + settings)
             try JSONWriter.write(.object(config)).write(toFile: configPath, atomically: true, encoding: .utf8)
         } catch let failure as HarnessFailure {
             try? FileManager.default.removeItem(atPath: directory)

@@ -121,6 +121,7 @@ import Testing
         let config = try parse(oneAccount(Self.generic))
         #expect(config.listenPort == 8400)
         #expect(config.notifyCommand == nil)
+        #expect(config.requestTimeout == 30)
         #expect(config.logLevel == nil)
         let account = try #require(config.accounts.first)
         #expect(account.provider == .generic)
@@ -159,7 +160,7 @@ import Testing
         (#"{"listen": {"port": 8400}}"#, "accounts", "required: add at least one account"),
         (#"{"accounts": {}}"#, "accounts", "add at least one account"),
         (#"{"accounts": []}"#, "accounts", "expected an object, got an array"),
-        (#"{"acounts": {}}"#, "acounts", "unknown key; valid keys are: listen, accounts, notify_command, log_level"),
+        (#"{"acounts": {}}"#, "acounts", "unknown key; valid keys are: listen, accounts, notify_command, request_timeout, log_level"),
         (#"{"listen": {"port": 70000}, "accounts": {}}"#, "listen.port", "expected an integer from 0 to 65535"),
         (#"{"listen": {"port": "8400"}, "accounts": {}}"#, "listen.port", "expected an integer from 0 to 65535"),
         (#"{"listen": {"port": 84.5}, "accounts": {}}"#, "listen.port", "expected an integer from 0 to 65535"),
@@ -248,6 +249,19 @@ import Testing
         expectError(oneAccount(Self.generic, extra: #""notify_command": ["a", 2],"#), path: "notify_command[1]", message: "expected a string, got a number")
         expectError(oneAccount(Self.generic, extra: #""notify_command": [""],"#), path: "notify_command[0]", message: "may not be empty")
         expectError(oneAccount(Self.generic, extra: #""log_level": "loud","#), path: "log_level", message: "must be one of debug, info, notice, warning, error")
+    }
+
+    @Test(arguments: ["0", "0.5", "301", "-2", "\"30\"", "null", "[30]"])
+    func requestTimeoutOutOfRangeOrNotANumber(_ value: String) {
+        expectError(
+            oneAccount(Self.generic, extra: #""request_timeout": \#(value),"#), path: "request_timeout",
+            message: "expected a number of seconds from 1 to 300")
+    }
+
+    @Test func requestTimeoutAcceptsTheBoundsAndFractions() throws {
+        #expect(try parse(oneAccount(Self.generic, extra: #""request_timeout": 1,"#)).requestTimeout == 1)
+        #expect(try parse(oneAccount(Self.generic, extra: #""request_timeout": 300,"#)).requestTimeout == 300)
+        #expect(try parse(oneAccount(Self.generic, extra: #""request_timeout": 2.5,"#)).requestTimeout == 2.5)
     }
 
     @Test func clientSecretFileWithCredentialsDirectory() throws {
