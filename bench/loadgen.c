@@ -50,7 +50,7 @@ static long fetch(void) {
     }
     char buffer[16384];
     long total = 0;
-    char first = 0, last = 0;
+    char head[6] = {0}, last = 0;
     for (;;) {
         ssize_t n = read(fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
@@ -58,12 +58,12 @@ static long fetch(void) {
             if (n < 0) total = -1;
             break;
         }
-        if (total == 0) first = buffer[0];
+        for (ssize_t i = 0; i < n && total + i < 6; i++) head[total + i] = buffer[i];
         last = buffer[n - 1];
         total += n;
     }
     close(fd);
-    if (total <= 1 || last != '\n' || first == 'e') return -1;
+    if (total <= 1 || last != '\n' || memcmp(head, "error:", 6) == 0) return -1;
     return total;
 }
 

@@ -129,7 +129,7 @@ def parse_pairs(line):
 def run_tool(argv, timeout=600):
     result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0 or not result.stdout.strip():
-        raise BenchFailure(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.strip()[-400:]}")
+        raise BenchFailure(f"{' '.join(argv)} failed ({result.returncode}): {result.stdout.strip()} {result.stderr.strip()[-400:]}")
     return parse_pairs(result.stdout.strip().splitlines()[-1])
 
 

@@ -101,19 +101,19 @@ static uint64_t time_exit(char **argv) {
     }
     char buffer[16384];
     size_t total = 0;
-    char first = 0;
+    char head[6] = {0};
     for (;;) {
         ssize_t n = read(out[0], buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
-        if (total == 0) first = buffer[0];
+        for (ssize_t i = 0; i < n && total + (size_t)i < 6; i++) head[total + (size_t)i] = buffer[i];
         total += (size_t)n;
     }
     int status;
     waitpid(pid, &status, 0);
     uint64_t elapsed = now_ns() - start;
     close(out[0]);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || total < 2 || first == 'e') {
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || total < 2 || memcmp(head, "error:", 6) == 0) {
         fprintf(stderr, "spawn: %s failed (status %d, %zu bytes)\n", argv[0], status, total);
         return 0;
     }
