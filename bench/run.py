@@ -404,7 +404,7 @@ def main():
         report = render(results)
         print(report)
         write_report(args.out, report)
-        with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
+        with open(os.path.join(tools, "results.json"), "w") as f:
             json.dump(results, f, indent=1, default=str)
     except BenchFailure as failure:
         log(f"bench: FAILED: {failure}")
