@@ -56,7 +56,7 @@ public struct TestCertificateAuthority: Sendable {
     }
 
     /// Builds and signs an X.509 v3 certificate; `issuer` nil means self-signed.
-    private static func makeCertificate(
+    static func makeCertificate(
         commonName: String, publicKey: PrivateKey, issuer: X509Certificate?, issuerKey: PrivateKey,
         validDays: Int, extensions: [(Int32, String)]
     ) throws(TLSError) -> X509Certificate {
