@@ -121,10 +121,9 @@ public final class HTTPSTokenEndpoint: TokenEndpoint {
     /// A TLS failure, pointing at `ca_file` when the certificate did not verify.
     private static func describe(_ error: TLSError, url: WebURL, caFile: String?) -> TransportFailure {
         var text = "TLS with \(url.host):\(url.port) failed: \(error.message)"
-        if error.kind == .certificateVerification {
-            text += caFile == nil
-                ? " (if the provider uses an internal CA, set ca_file for this account)"
-                : " (check that ca_file \(caFile ?? "") holds the CA that issued the provider's certificate)"
+        // Without ca_file, TLSStream's own hint already says to set it when the issuer is unknown.
+        if error.kind == .certificateVerification, let caFile {
+            text += " (" + ProviderErrorAdvice.certificateVerificationFailed(caFile: caFile) + ")"
         }
         return TransportFailure(description: text)
     }
