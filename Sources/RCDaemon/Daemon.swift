@@ -34,7 +34,7 @@ public final class Daemon {
     ) throws {
         self.config = config
         self.logger = logger
-        self.endpoint = endpoint ?? HTTPSTokenEndpoint(timeoutSeconds: config.requestTimeout)
+        self.endpoint = endpoint ?? HTTPSTokenEndpoint(timeoutSeconds: config.requestTimeout, environment: environment)
         self.notify = SystemdNotify(environment: environment)
         self.notifyHook = config.notifyCommand.map { NotifyHook(command: $0, environment: environment, logger: logger) }
         self.runtimeDirectory = try RuntimeDirectory.path(environment: environment)

@@ -21,10 +21,14 @@ final class DaemonProcess {
     var environment: [String: String] { Self.childEnvironment(directory: directory) }
 
     /// This process's environment without systemd's variables (which would point the child
-    /// elsewhere), with `XDG_RUNTIME_DIR` and `XDG_CONFIG_HOME` inside `directory`.
+    /// elsewhere) and without proxy variables (a CI machine's proxy must not see the test
+    /// provider), with `XDG_RUNTIME_DIR` and `XDG_CONFIG_HOME` inside `directory`.
     static func childEnvironment(directory: String) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        for key in ["RUNTIME_DIRECTORY", "NOTIFY_SOCKET", "CREDENTIALS_DIRECTORY", "LISTEN_FDS", "LISTEN_PID"] {
+        for key in [
+            "RUNTIME_DIRECTORY", "NOTIFY_SOCKET", "CREDENTIALS_DIRECTORY", "LISTEN_FDS", "LISTEN_PID", "https_proxy", "HTTPS_PROXY",
+            "no_proxy", "NO_PROXY",
+        ] {
             environment.removeValue(forKey: key)
         }
         environment["XDG_RUNTIME_DIR"] = directory + "/run"
@@ -36,9 +40,11 @@ final class DaemonProcess {
     /// `"listen": {"port": 0}`, writes `caPEM` (if any) to `ca.pem` and sets it as the
     /// `ca_file` of every account that has none, and starts the daemon, returning once
     /// it logged the port it listens on. `settings` are further top-level keys
-    /// (`request_timeout`, `notify_command`).
+    /// (`request_timeout`, `notify_command`); `environment` is added to the daemon's
+    /// environment (`HTTPS_PROXY`, `no_proxy`, ...).
     init(
-        accounts: [(String, JSONObject)], caPEM: String? = nil, logLevel: String = "debug", settings: [(key: String, value: JSONValue)] = []
+        accounts: [(String, JSONObject)], caPEM: String? = nil, logLevel: String = "debug",
+        settings: [(key: String, value: JSONValue)] = [], environment extra: [String: String] = [:]
     ) throws {
         binary = try DaemonBinary.path()
         var template = Array("/tmp/rc-e2e-XXXXXX".utf8CString)
@@ -80,7 +86,7 @@ final class DaemonProcess {
         process.standardOutput = stderr
         process.standardInput = FileHandle.nullDevice
         log = LogCapture(reading: stderr.fileHandleForReading)
-        process.environment = Self.childEnvironment(directory: directory)
+        process.environment = Self.childEnvironment(directory: directory).merging(extra) { $1 }
         do {
             try process.run()
         } catch {

@@ -184,7 +184,7 @@ import Testing
 
     static let accountErrorCases: [(String, String, String)] = [
         (generic + #", "client_secrets": "x""#, "accounts.a.client_secrets",
-         "unknown key; valid keys are: provider, tenant, authority, authorize_url, token_url, issuer, client_id, client_secret, client_secret_file, client_auth, scopes, resource, redirect_uri, response_mode, extra_authorize_params, ca_file"),
+         "unknown key; valid keys are: provider, tenant, authority, authorize_url, token_url, issuer, client_id, client_secret, client_secret_file, client_certificate_file, client_key_file, client_assertion_alg, client_auth, scopes, resource, redirect_uri, response_mode, extra_authorize_params, ca_file"),
         (#""provider": "okta", "client_id": "c""#, "accounts.a.provider", "unknown provider \"okta\": use generic, entra, entra-v1 or adfs"),
         (#""provider": 1"#, "accounts.a.provider", "expected a string, got a number"),
         (#""token_url": "https://x/t", "client_id": "c""#, "accounts.a.authorize_url", "required for a generic account (or set provider to entra, entra-v1 or adfs)"),
@@ -213,8 +213,8 @@ import Testing
         (generic + #", "client_secret": """#, "accounts.a.client_secret", "may not be empty"),
         (generic + #", "client_secret_file": "secret""#, "accounts.a.client_secret_file", "\"secret\" is relative and $CREDENTIALS_DIRECTORY is not set (systemd LoadCredential=): use an absolute path"),
         (generic + #", "client_secret_file": "/nonexistent/secret""#, "accounts.a.client_secret_file", "/nonexistent/secret: cannot open: No such file or directory"),
-        (generic + #", "client_auth": "basic""#, "accounts.a.client_auth", "needs client_secret or client_secret_file (a public client sends no secret)"),
-        (generic + #", "client_secret": "x", "client_auth": "jwt""#, "accounts.a.client_auth", "must be \"post\" or \"basic\""),
+        (generic + #", "client_auth": "basic""#, "accounts.a.client_auth", "basic sends a secret: it needs client_secret or client_secret_file"),
+        (generic + #", "client_secret": "x", "client_auth": "jwt""#, "accounts.a.client_auth", "must be \"post\", \"basic\" or \"private_key_jwt\""),
         (generic + #", "scopes": "openid""#, "accounts.a.scopes", "expected an array, got a string"),
         (generic + #", "scopes": ["openid", "offline access"]"#, "accounts.a.scopes[1]", "not a scope: use printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)"),
         (generic + #", "scopes": [""]"#, "accounts.a.scopes[0]", "not a scope: use printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)"),
