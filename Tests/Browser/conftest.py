@@ -8,9 +8,9 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
 
@@ -38,16 +38,6 @@ def stop(process, name):
         process.kill()
         process.wait(timeout=5)
         raise AssertionError(f"{name} ignored SIGTERM for 5 s")
-
-
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {seconds} s waiting for {what}")
 
 
 @pytest.fixture(scope="session")
@@ -134,19 +124,28 @@ def daemon(binary, provider, scratch):
                    if k not in ("NOTIFY_SOCKET", "RUNTIME_DIRECTORY", "LISTEN_FDS", "LISTEN_PID", "JOURNAL_STREAM")}
     environment["XDG_RUNTIME_DIR"] = runtime
     log_path = os.path.join(scratch, "daemon.log")
+    # READY=1 on a notify socket of our own, as systemd would receive it: sent once the
+    # listener and every socket accept, so there is nothing to poll. Closed after it, so that
+    # later STATUS= datagrams cannot pile up in it.
+    notify_path = os.path.join(scratch, "notify.sock")
+    environment["NOTIFY_SOCKET"] = notify_path
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
     with open(log_path, "w") as log_file:
         process = subprocess.Popen([binary, "run", "--config", config_path, "--log-level", "debug"],
                                    env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file)
     try:
-        def port():
-            if process.poll() is not None:
+        with notify:
+            notify.settimeout(10)
+            try:
+                while b"READY=1" not in notify.recv(4096).split(b"\n"):
+                    pass
+            except TimeoutError:
                 with open(log_path) as f:
-                    pytest.fail(f"the daemon exited with {process.returncode}: {f.read()}")
-            with open(log_path) as f:
-                found = re.search(r"listening on http://localhost:(\d+)", f.read())
-            return int(found.group(1)) if found else None
-
-        yield Daemon(wait_for(port, 10, "the daemon to listen"), runtime, log_path)
+                    pytest.fail(f"the daemon sent no READY=1 within 10 s (exit status {process.poll()}): {f.read()}")
+        with open(log_path) as f:
+            port = int(re.search(r"listening on http://localhost:(\d+)", f.read()).group(1))
+        yield Daemon(port, runtime, log_path)
     finally:
         stop(process, "the daemon")
 
