@@ -133,7 +133,7 @@ final class HTTPListener {
                 accepted = try Socket.accept(listener)
             } catch {
                 // EMFILE and friends: leave the rest in the backlog until a descriptor frees up.
-                logger.warning("accept_failed", "HTTP listener: \(error)")
+                rejectionLog("accept_failed").warning("HTTP listener: \(error)")
                 evictOldestDawdler()
                 return
             }
