@@ -35,25 +35,10 @@ final class HostileLaunch {
 
     func stop() { DaemonProcess.terminate(process) }
 
-    /// Runs `command` as the user `nobody` (util-linux `setpriv`, which needs root) and
-    /// returns its exit status and output.
-    static func runAsNobody(_ command: [String], timeout: Double = 10) throws -> (status: Int32, output: String) {
-        let launch = try HostileLaunch(
-            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--"] + command,
-            environment: ["PATH": "/usr/bin:/bin"])
-        guard let status = launch.exitStatus(within: timeout) else {
-            launch.stop()
-            throw HarnessFailure("\(command.joined(separator: " ")) as nobody did not finish within \(timeout) s: \(launch.log.text)")
-        }
-        _ = Self.waitForClose(launch.log)
-        return (status, launch.log.text)
-    }
-
-    /// Waits briefly for the reader thread to see the end of the output.
-    private static func waitForClose(_ log: LogCapture) -> Bool {
-        let deadline = Date().addingTimeInterval(2)
-        while !log.isClosed && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        return log.isClosed
+    /// Runs `command` as the user `nobody` (util-linux `setpriv`, which needs root) to completion.
+    static func runAsNobody(_ command: [String]) throws -> CommandRun {
+        try CommandRun.run(
+            "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--"] + command, environment: ["PATH": "/usr/bin:/bin"])
     }
 
     /// Fails with a clear sentence when the tests that switch uid cannot: they need root.
