@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 /* OpenSSL spells these as macros, which Swift cannot import. */
 
@@ -41,6 +42,11 @@ static inline uint64_t rc_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEG
 /* EVP_EC_gen expands to the variadic EVP_PKEY_Q_keygen, which Swift cannot call. */
 static inline EVP_PKEY *rc_EVP_EC_gen(const char *curve) {
     return EVP_EC_gen(curve);
+}
+
+/* EVP_RSA_gen expands to the variadic EVP_PKEY_Q_keygen, which Swift cannot call. */
+static inline EVP_PKEY *rc_EVP_RSA_gen(unsigned int bits) {
+    return EVP_RSA_gen(bits);
 }
 
 #endif

@@ -107,7 +107,11 @@ extension TLSStream {
             // not a TLS record; OpenSSL's words for that do not say so.
             let notTLS = detail.contains("wrong version number") || detail.contains("packet length too long")
                 || detail.contains("record layer failure")
-            let hint = notTLS ? ": the server did not answer in TLS (is it plain HTTP, or the wrong port?)" : " failed"
+            let oldVersion = detail.contains("protocol version") || detail.contains("unsupported protocol")
+            let hint =
+                notTLS
+                ? ": the server did not answer in TLS (is it plain HTTP, or the wrong port?)"
+                : oldVersion ? ": the server offers no TLS version this client accepts (1.2 or newer)" : " failed"
             return TLSError(.handshake, "\(prefix)\(hint) (\(detail))")
         }
     }

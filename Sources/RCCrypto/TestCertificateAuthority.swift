@@ -39,19 +39,28 @@ public struct TestCertificateAuthority: Sendable {
         else {
             throw TLSError(.configuration, "test certificate: needs at least one DNS name or IP address, none empty or with a comma")
         }
+        return try issueLeaf(
+            commonName: first, key: try PrivateKey.generateP256(), validDays: validDays, extendedKeyUsage: "serverAuth",
+            subjectAltName: names.joined(separator: ","))
+    }
+
+    /// A certificate for `key` signed by this CA: CA:FALSE, digitalSignature, the given
+    /// extendedKeyUsage and, when given, subjectAltName.
+    func issueLeaf(
+        commonName: String, key: PrivateKey, validDays: Int, extendedKeyUsage: String, subjectAltName: String? = nil
+    ) throws(TLSError) -> (certificatePEM: String, privateKeyPEM: String) {
         let caCertificate = try X509Certificate.all(fromPEM: certificatePEM, what: "test CA certificate")[0]
         let caKey = try PrivateKey.fromPEM(privateKeyPEM, what: "test CA private key")
-        let key = try PrivateKey.generateP256()
+        var extensions: [(Int32, String)] = [
+            (NID_basic_constraints, "critical,CA:FALSE"),
+            (NID_key_usage, "critical,digitalSignature"),
+            (NID_ext_key_usage, extendedKeyUsage),
+        ]
+        if let subjectAltName { extensions.append((NID_subject_alt_name, subjectAltName)) }
+        extensions += [(NID_subject_key_identifier, "hash"), (NID_authority_key_identifier, "keyid:always")]
         let certificate = try Self.makeCertificate(
-            commonName: first, publicKey: key, issuer: caCertificate, issuerKey: caKey, validDays: validDays,
-            extensions: [
-                (NID_basic_constraints, "critical,CA:FALSE"),
-                (NID_key_usage, "critical,digitalSignature"),
-                (NID_ext_key_usage, "serverAuth"),
-                (NID_subject_alt_name, names.joined(separator: ",")),
-                (NID_subject_key_identifier, "hash"),
-                (NID_authority_key_identifier, "keyid:always"),
-            ])
+            commonName: commonName, publicKey: key, issuer: caCertificate, issuerKey: caKey, validDays: validDays,
+            extensions: extensions)
         return (try certificate.pem(), try key.pem())
     }
 

@@ -43,8 +43,9 @@ public final class Account {
     private let scheduler: any Scheduler
     private let endpoint: any TokenEndpoint
     private let logger: Logger
-    /// Called when the account needs the person (for the notification hook).
-    var onNeedsPerson: ((Account, String) -> Void)?
+    /// Called when the account needs the person (for the notification hook), with the event
+    /// (`signin_needed`, or `refresh_failed` for a permanent error) and the journal's words.
+    var onNeedsPerson: ((Account, _ event: String, _ message: String) -> Void)?
 
     private var token: HeldToken?
     private var refreshToken: String?
@@ -56,7 +57,8 @@ public final class Account {
     private(set) var lastError: String?
     private(set) var needsSignIn = true
     private var haltedByConfiguration = false
-    private var generation = 0
+    /// Counts the tokens installed: a refresh or sign-in that finds it changed lost a race.
+    private(set) var generation = 0
     private var nextWaiterID = 0
     private var waiters: [Int: Waiter] = [:]
     private var refreshCompletions: [(TokenReply) -> Void] = []
@@ -136,13 +138,14 @@ public final class Account {
 
     // MARK: Sign-in
 
-    /// Logs the line that tells the person what to open, and runs the notification hook.
-    func announceSignInNeeded(because reason: String) {
+    /// Logs the line that tells the person what to open, and runs the notification hook
+    /// (unless the caller already did, for an error that says more than "sign in").
+    func announceSignInNeeded(because reason: String, notify: Bool = true) {
         needsSignIn = true
         logger.notice(
             "signin_needed", "account \(name) needs sign-in: open \(signInURL)", account: name,
             ["REASON": reason, "SIGNIN_URL": signInURL])
-        onNeedsPerson?(self, reason)
+        if notify { onNeedsPerson?(self, "signin_needed", "account \(name) needs sign-in (\(reason)): open \(signInURL)") }
     }
 
     /// Redeems an authorization code (off the loop) and installs the tokens.
@@ -255,16 +258,18 @@ public final class Account {
                     account: name, fields.merging(["RETRY_IN": String(Int(delay.rounded(.up)))]) { a, _ in a })
             case .needsSignIn, .deviceCompliance:
                 refreshToken = nil
-                logger.error(
-                    "refresh_failed", "account \(name): the provider refused the refresh token: \(summary)\(adviceText)",
-                    account: name, fields)
-                announceSignInNeeded(because: summary)
+                // The one line a person reads in the journal: why, and where to go next.
+                let message = "account \(name): the provider refused the refresh token (sign in at \(signInURL)): \(summary)\(adviceText)"
+                logger.error("refresh_failed", message, account: name, fields)
+                // Device compliance is not fixed by a sign-in alone: the notice carries the advice.
+                announceSignInNeeded(because: summary, notify: kind == .needsSignIn)
+                if kind == .deviceCompliance { onNeedsPerson?(self, "refresh_failed", message) }
             case .configuration:
                 haltedByConfiguration = true
-                logger.error(
-                    "refresh_failed",
-                    "account \(name): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed",
-                    account: name, fields)
+                let message =
+                    "account \(name): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed"
+                logger.error("refresh_failed", message, account: name, fields)
+                onNeedsPerson?(self, "refresh_failed", message)
             }
             // `refresh NAME` asked for a new token and did not get one: say so, whatever
             // the still-valid old token; socket clients get that old token if it is usable.

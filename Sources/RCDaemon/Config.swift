@@ -8,6 +8,9 @@ public struct Config: Sendable, Equatable {
     public var accounts: [AccountSettings]
     /// A command run (argv, no shell) when an account needs the person; nil for none.
     public var notifyCommand: [String]?
+    /// Seconds a token request (connect, TLS, request, response) may take before it counts as
+    /// a transient failure.
+    public var requestTimeout: Double
     /// The configured log level, or nil for the daemon's default.
     public var logLevel: LogLevel?
     /// Findings that do not stop the daemon but deserve a log line at start-up, such as an Entra
@@ -16,11 +19,12 @@ public struct Config: Sendable, Equatable {
 
     public init(
         listenPort: UInt16 = ConfigLoader.defaultListenPort, accounts: [AccountSettings], notifyCommand: [String]? = nil,
-        logLevel: LogLevel? = nil, warnings: [ConfigError] = []
+        requestTimeout: Double = ConfigLoader.defaultRequestTimeout, logLevel: LogLevel? = nil, warnings: [ConfigError] = []
     ) {
         self.listenPort = listenPort
         self.accounts = accounts
         self.notifyCommand = notifyCommand
+        self.requestTimeout = requestTimeout
         self.logLevel = logLevel
         self.warnings = warnings
     }

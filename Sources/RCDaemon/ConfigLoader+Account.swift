@@ -11,8 +11,8 @@ struct AccountContext {
 
     static let validKeys = [
         "provider", "tenant", "authority", "authorize_url", "token_url", "issuer", "client_id", "client_secret",
-        "client_secret_file", "client_auth", "scopes", "resource", "redirect_uri", "response_mode",
-        "extra_authorize_params", "ca_file",
+        "client_secret_file", "client_certificate_file", "client_key_file", "client_assertion_alg", "client_auth",
+        "scopes", "resource", "redirect_uri", "response_mode", "extra_authorize_params", "ca_file",
     ]
 
     mutating func account(name: String, node: ConfigNode) throws(ConfigError) -> AccountSettings {
@@ -38,16 +38,23 @@ struct AccountContext {
 
         let clientID = try node.child("client_id").nonEmptyStringIfPresent(required: "required: the application (client) id")
         let clientSecret = try secret(node: node)
-        var clientAuth = clientSecret == nil ? ClientAuth.none : .secretPost
+        let clientCertificate = try certificate(node: node)
+        if clientSecret != nil, clientCertificate != nil {
+            throw node.child("client_certificate_file").error(
+                "a client authenticates one way: set client_secret(_file) or client_certificate_file, not both")
+        }
+        var clientAuth = clientSecret != nil ? ClientAuth.secretPost : clientCertificate != nil ? .privateKeyJWT : .none
         if let authNode = node.member("client_auth") {
             let text = try authNode.string()
-            guard clientSecret != nil else {
-                throw authNode.error("needs client_secret or client_secret_file (a public client sends no secret)")
-            }
-            switch text {
-            case "post": clientAuth = .secretPost
-            case "basic": clientAuth = .secretBasic
-            default: throw authNode.error("must be \"post\" or \"basic\"")
+            switch (text, clientSecret != nil, clientCertificate != nil) {
+            case ("post", true, _): clientAuth = .secretPost
+            case ("basic", true, _): clientAuth = .secretBasic
+            case ("private_key_jwt", _, true): clientAuth = .privateKeyJWT
+            case ("post", false, _), ("basic", false, _):
+                throw authNode.error("\(text) sends a secret: it needs client_secret or client_secret_file")
+            case ("private_key_jwt", _, false):
+                throw authNode.error("private_key_jwt needs client_certificate_file and client_key_file")
+            default: throw authNode.error("must be \"post\", \"basic\" or \"private_key_jwt\"")
             }
         }
 
@@ -106,7 +113,8 @@ struct AccountContext {
 
         return AccountSettings(
             name: name, provider: provider, authorizeURL: authorizeURL, tokenURL: tokenURL, issuer: issuer,
-            clientID: clientID, clientSecret: clientSecret, clientAuth: clientAuth, scopes: scopes, resource: resource,
+            clientID: clientID, clientSecret: clientSecret, clientAuth: clientAuth, clientCertificate: clientCertificate,
+            scopes: scopes, resource: resource,
             redirectURI: redirectURI, responseMode: responseMode, extraAuthorizeParams: extras, caFile: caFile)
     }
 
@@ -188,21 +196,8 @@ struct AccountContext {
         if inline != nil, let file { throw file.error("set client_secret or client_secret_file, not both") }
         if let inline { return try inline.nonEmptyString() }
         guard let file else { return nil }
-        let name = try file.nonEmptyString()
-        let path: String
-        if name.hasPrefix("/") {
-            path = name
-        } else if let directory = credentialsDirectory, !directory.isEmpty {
-            path = (directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + "/" + name
-        } else {
-            throw file.error(
-                "\"\(name)\" is relative and $CREDENTIALS_DIRECTORY is not set (systemd LoadCredential=): use an absolute path")
-        }
-        var bytes: [UInt8]
-        switch ConfigLoader.readFile(path) {
-        case .success(let content): bytes = content
-        case .failure(let problem): throw file.error("\(path): \(problem.message)")
-        }
+        let (path, content) = try credentialFile(file)
+        var bytes = content
         // Editors and `echo` add a final newline that is not part of the secret.
         while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
         guard !bytes.isEmpty else { throw file.error("\(path) is empty") }

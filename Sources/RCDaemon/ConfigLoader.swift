@@ -13,7 +13,13 @@ public enum ConfigLoader {
     /// A config file is a few kilobytes; anything past this is not one.
     static let maximumFileSize = 1 << 20
 
-    static let topLevelKeys = ["listen", "accounts", "notify_command", "log_level"]
+    /// Seconds a token request may take when `request_timeout` is absent.
+    public static let defaultRequestTimeout: Double = 30
+    /// `request_timeout` bounds: under a second fails on any real network; past five minutes a
+    /// hung provider would hold the refresh (and waiting clients) for longer than helps anyone.
+    static let requestTimeoutRange: ClosedRange<Double> = 1...300
+
+    static let topLevelKeys = ["listen", "accounts", "notify_command", "request_timeout", "log_level"]
 
     /// Reads and parses the file at `path`. A relative `client_secret_file` is looked up in
     /// `credentialsDirectory` (systemd's `$CREDENTIALS_DIRECTORY`).
@@ -93,6 +99,14 @@ public enum ConfigLoader {
             notifyCommand = argv
         }
 
+        var requestTimeout = defaultRequestTimeout
+        if let timeout = root.member("request_timeout") {
+            guard let seconds = timeout.value.numberValue?.double, requestTimeoutRange.contains(seconds) else {
+                throw timeout.error("expected a number of seconds from 1 to 300")
+            }
+            requestTimeout = seconds
+        }
+
         var logLevel: LogLevel?
         if let level = root.member("log_level") {
             guard let value = LogLevel(rawValue: try level.string()) else {
@@ -102,8 +116,8 @@ public enum ConfigLoader {
         }
 
         return Config(
-            listenPort: listenPort, accounts: accounts, notifyCommand: notifyCommand, logLevel: logLevel,
-            warnings: context.warnings)
+            listenPort: listenPort, accounts: accounts, notifyCommand: notifyCommand, requestTimeout: requestTimeout,
+            logLevel: logLevel, warnings: context.warnings)
     }
 
     /// A parse error as a config error: duplicate keys by key path (the parser rejects them, so

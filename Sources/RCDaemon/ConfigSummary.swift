@@ -4,6 +4,10 @@ import RCOAuth
 public enum ConfigSummary {
     public static func describe(_ config: Config, socketDirectory: String) -> String {
         var lines = ["listen: http://localhost:\(config.listenPort) (127.0.0.1 and ::1)"]
+        if config.requestTimeout != ConfigLoader.defaultRequestTimeout {
+            let seconds = config.requestTimeout
+            lines.append("request_timeout: \(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)) s")
+        }
         if let notify = config.notifyCommand { lines.append("notify_command: \(notify.joined(separator: " "))") }
         for account in config.accounts {
             lines.append("account \(account.name) (\(account.provider.rawValue)):")
@@ -11,6 +15,9 @@ public enum ConfigSummary {
             lines.append("  token:     \(account.tokenURL)")
             lines.append("  client_id: \(account.clientID)")
             lines.append("  client authentication: \(describe(account.clientAuth, hasSecret: account.clientSecret != nil))")
+            if let certificate = account.clientCertificate {
+                lines.append("  client certificate: \(certificate) (valid until \(certificate.credential.notAfter))")
+            }
             if !account.scopes.isEmpty { lines.append("  scopes: \(account.scopes.joined(separator: " "))") }
             if let resource = account.resource { lines.append("  resource: \(resource)") }
             lines.append("  redirect_uri: \(account.redirectURI) (response_mode \(account.responseMode == .formPost ? "form_post" : "query"))")
@@ -25,6 +32,7 @@ public enum ConfigSummary {
         case .none: "none (public client, PKCE)"
         case .secretPost: "client secret in the request body (secret hidden)"
         case .secretBasic: "client secret with HTTP Basic (secret hidden)"
+        case .privateKeyJWT: "client assertion signed with a certificate key (private_key_jwt)"
         }
     }
 }

@@ -14,6 +14,7 @@ public final class Daemon {
     let loop: EventLoop
     let endpoint: any TokenEndpoint
     let notify: SystemdNotify
+    let notifyHook: NotifyHook?
     var accounts: [String: Account] = [:]
     var accountOrder: [String] = []
     let flows = SignInFlows()
@@ -27,13 +28,15 @@ public final class Daemon {
     /// Called on the loop thread once everything listens (after READY=1), with the port.
     public var onReady: ((UInt16) -> Void)?
 
+    /// `endpoint` replaces the HTTPS token endpoint (with the config's `request_timeout`) in tests.
     public init(
-        config: Config, environment: [String: String], logger: Logger, endpoint: any TokenEndpoint = HTTPSTokenEndpoint()
+        config: Config, environment: [String: String], logger: Logger, endpoint: (any TokenEndpoint)? = nil
     ) throws {
         self.config = config
         self.logger = logger
-        self.endpoint = endpoint
+        self.endpoint = endpoint ?? HTTPSTokenEndpoint(timeoutSeconds: config.requestTimeout, environment: environment)
         self.notify = SystemdNotify(environment: environment)
+        self.notifyHook = config.notifyCommand.map { NotifyHook(command: $0, environment: environment, logger: logger) }
         self.runtimeDirectory = try RuntimeDirectory.path(environment: environment)
         self.loop = try EventLoop()
     }
@@ -89,6 +92,14 @@ public final class Daemon {
             let account = Account(
                 settings: resolved, signInURL: "http://localhost:\(port)/signin/\(settings.name)", scheduler: loop,
                 endpoint: endpoint, logger: logger)
+            if let notifyHook {
+                account.onNeedsPerson = { account, event, message in
+                    notifyHook.run(
+                        NotifyHook.Notice(
+                            account: account.name, event: event, signInURL: account.signInURL, message: message,
+                            episode: account.generation))
+                }
+            }
             accounts[settings.name] = account
             accountOrder.append(settings.name)
             if let path = try? WebURL.parse(resolved.redirectURI).path { callbackPaths.insert(path) }

@@ -58,7 +58,7 @@ public struct Logger: Sendable {
     }
 }
 
-/// Writes one line per event to stderr. Under systemd (`JOURNAL_STREAM` set) or when stderr
+/// Writes one line per event to stderr. When stderr is the journal (`JOURNAL_STREAM` matches) or
 /// is not a terminal, each line starts with `<N>`, the journal priority, which systemd's
 /// stderr-to-journal stream understands (sd-daemon(3)); in a terminal, where a person reads
 /// it, warnings and errors say so in words instead.
@@ -66,7 +66,9 @@ public struct StderrLogSink: LogSink {
     public let priorityPrefixes: Bool
 
     public init(priorityPrefixes: Bool? = nil) {
-        self.priorityPrefixes = priorityPrefixes ?? (getenv("JOURNAL_STREAM") != nil || isatty(2) == 0)
+        self.priorityPrefixes =
+            priorityPrefixes
+            ?? (JournalLogSink.isJournalStream(getenv("JOURNAL_STREAM").map { String(cString: $0) }) || isatty(2) == 0)
     }
 
     /// The line for `event`, newline included.

@@ -81,20 +81,24 @@ final class SocketServer {
                 continue
             }
             let client = Client(fd: fd)
+            clients[fd.rawValue] = client
+            onClient(client)
+            // The usual fetch (a token in memory, a reply that fits the socket buffer) is
+            // over already: no epoll registration and no deadline to set up and tear down.
+            guard client.fd.rawValue >= 0 else { continue }
             do {
-                try loop.register(fd.rawValue, interest: .read) { [weak self, weak client] readiness in
+                try loop.register(fd.rawValue, interest: client.replied ? .write : .read) { [weak self, weak client] readiness in
                     guard let self, let client else { return }
                     self.handle(client, readiness)
                 }
             } catch {
+                drop(client)
                 continue
             }
-            clients[fd.rawValue] = client
             client.timer = loop.schedule(at: loop.now.adding(seconds: Self.clientDeadlineSeconds)) { [weak self, weak client] in
                 guard let self, let client else { return }
                 self.drop(client)
             }
-            onClient(client)
         }
     }
 

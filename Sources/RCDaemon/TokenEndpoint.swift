@@ -18,17 +18,25 @@ public protocol TokenEndpoint: Sendable {
 }
 
 /// POSTs token requests over TLS (OpenSSL, verified against the system store or the
-/// account's `ca_file`), or plain HTTP to a loopback host. Never follows redirects.
+/// account's `ca_file`), or plain HTTP to a loopback host. Never follows redirects. HTTPS goes
+/// through the CONNECT proxy that `https_proxy` names, unless `no_proxy` exempts the host.
 public final class HTTPSTokenEndpoint: TokenEndpoint {
-    /// The whole exchange (DNS, connect, handshake, request, response) must fit in this.
+    /// The whole exchange (DNS, connect, proxy, handshake, request, response) must fit in this.
     public let timeoutSeconds: Double
+    public let proxySettings: ProxySettings
     private let contexts = Mutex<[String: TLSClientContext]>([:])
 
-    public init(timeoutSeconds: Double = 30) {
+    /// - Parameter environment: where `https_proxy` and `no_proxy` come from; the process's own
+    ///   environment by default.
+    public init(timeoutSeconds: Double = 30, environment: [String: String] = ProcessEnvironment.variables()) {
         self.timeoutSeconds = timeoutSeconds
+        self.proxySettings = ProxySettings(environment: environment)
     }
 
     public func send(_ request: TokenRequest, for account: AccountSettings) -> Result<HTTPResponseMessage, TransportFailure> {
+        if let failure = request.failure {
+            return .failure(TransportFailure(description: failure))
+        }
         let url: WebURL
         do {
             url = try WebURL.parse(account.tokenURL)
@@ -48,9 +56,9 @@ public final class HTTPSTokenEndpoint: TokenEndpoint {
             body: Array(request.bodyText.utf8))
         let socket: FileDescriptor
         do {
-            socket = try Socket.connectTCP(host: url.host, port: url.port, deadline: deadline)
+            socket = try connect(url, deadline: deadline)
         } catch {
-            return .failure(TransportFailure(description: "cannot connect to \(url.host):\(url.port): \(error)"))
+            return .failure(error)
         }
         let channel: any ByteChannel
         if url.scheme == "https" {
@@ -85,6 +93,23 @@ public final class HTTPSTokenEndpoint: TokenEndpoint {
         }
     }
 
+    /// A TCP connection to the URL's host, through the proxy when one applies (https only).
+    private func connect(_ url: WebURL, deadline: Instant) throws(TransportFailure) -> FileDescriptor {
+        let route = url.scheme == "https" ? proxySettings.route(forHost: url.host) : .direct
+        switch route {
+        case .direct:
+            do {
+                return try Socket.connectTCP(host: url.host, port: url.port, deadline: deadline)
+            } catch {
+                throw TransportFailure(description: "cannot connect to \(url.host):\(url.port): \(error)")
+            }
+        case .proxy(let proxy):
+            return try ProxyTunnel.open(through: proxy, host: url.host, port: url.port, deadline: deadline)
+        case .broken(let problem):
+            throw TransportFailure(description: problem)
+        }
+    }
+
     private func context(caFile: String?) throws(TLSError) -> TLSClientContext {
         let key = caFile ?? ""
         if let cached = contexts.withLock({ $0[key] }) { return cached }
@@ -96,10 +121,9 @@ public final class HTTPSTokenEndpoint: TokenEndpoint {
     /// A TLS failure, pointing at `ca_file` when the certificate did not verify.
     private static func describe(_ error: TLSError, url: WebURL, caFile: String?) -> TransportFailure {
         var text = "TLS with \(url.host):\(url.port) failed: \(error.message)"
-        if error.kind == .certificateVerification {
-            text += caFile == nil
-                ? " (if the provider uses an internal CA, set ca_file for this account)"
-                : " (check that ca_file \(caFile ?? "") holds the CA that issued the provider's certificate)"
+        // Without ca_file, TLSStream's own hint already says to set it when the issuer is unknown.
+        if error.kind == .certificateVerification, let caFile {
+            text += " (" + ProviderErrorAdvice.certificateVerificationFailed(caFile: caFile) + ")"
         }
         return TransportFailure(description: text)
     }

@@ -2,7 +2,8 @@
 ///
 /// Everything downstream (authorization URLs, token requests, the redirect listener) reads this,
 /// never the config file, so a config mistake is caught once, at load time. It holds the client
-/// secret, so every textual form of it (description, debug description, mirror) redacts that.
+/// secret and the certificate key, so every textual form of it (description, debug description,
+/// mirror) redacts the secret and shows the certificate by its public thumbprint only.
 public struct AccountSettings: Sendable, Equatable {
     public var name: String
     public var provider: Provider
@@ -14,6 +15,8 @@ public struct AccountSettings: Sendable, Equatable {
     public var clientID: String
     public var clientSecret: String?
     public var clientAuth: ClientAuth
+    /// The certificate credential for `client_auth` `private_key_jwt`.
+    public var clientCertificate: ClientCertificate?
     public var scopes: [String]
     public var resource: String?
     /// The exact string sent in the authorization and token requests.
@@ -25,7 +28,8 @@ public struct AccountSettings: Sendable, Equatable {
 
     public init(
         name: String, provider: Provider, authorizeURL: String, tokenURL: String, issuer: String? = nil,
-        clientID: String, clientSecret: String? = nil, clientAuth: ClientAuth = .none, scopes: [String] = [],
+        clientID: String, clientSecret: String? = nil, clientAuth: ClientAuth = .none, clientCertificate: ClientCertificate? = nil,
+        scopes: [String] = [],
         resource: String? = nil, redirectURI: String, responseMode: ResponseMode = .query,
         extraAuthorizeParams: [AuthorizeParameter] = [], caFile: String? = nil
     ) {
@@ -37,6 +41,7 @@ public struct AccountSettings: Sendable, Equatable {
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.clientAuth = clientAuth
+        self.clientCertificate = clientCertificate
         self.scopes = scopes
         self.resource = resource
         self.redirectURI = redirectURI
@@ -66,6 +71,7 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
         if let issuer { parts.append("issuer: \(issuer)") }
         if let resource { parts.append("resource: \(resource)") }
         if clientSecret != nil { parts.append("clientSecret: <redacted>") }
+        if let clientCertificate { parts.append("clientCertificate: \(clientCertificate)") }
         if !extraAuthorizeParams.isEmpty {
             parts.append("extraAuthorizeParams: " + extraAuthorizeParams.map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
         }
@@ -82,6 +88,7 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
                 "name": name, "provider": provider, "authorizeURL": authorizeURL, "tokenURL": tokenURL,
                 "issuer": issuer as Any, "clientID": clientID,
                 "clientSecret": clientSecret == nil ? "nil" : "<redacted>", "clientAuth": clientAuth,
+                "clientCertificate": clientCertificate.map(\.description) ?? "nil",
                 "scopes": scopes, "resource": resource as Any, "redirectURI": redirectURI,
                 "responseMode": responseMode, "extraAuthorizeParams": extraAuthorizeParams, "caFile": caFile as Any,
             ],

@@ -6,4 +6,6 @@ public enum ClientAuth: String, Sendable, Equatable {
     case secretPost = "post"
     /// `Authorization: Basic` with the form-encoded id and secret.
     case secretBasic = "basic"
+    /// A client assertion signed with the account's certificate key (RFC 7523, `private_key_jwt`).
+    case privateKeyJWT = "private_key_jwt"
 }

@@ -5,8 +5,8 @@ public struct TokenError: Sendable, Equatable {
     public var code: String?
     /// `error_description` as the provider sent it; use ``summary`` for logs.
     public var description: String?
-    /// Entra's `error_codes`, or the AADSTS numbers found in the description.
-    public var providerCodes: [Int]
+    /// Entra's `error_codes`, or the AADSTS and MSIS codes found in the description.
+    public var providerCodes: [ProviderErrorCode]
     public var correlationID: String?
     public var traceID: String?
     public var httpStatus: Int
@@ -14,7 +14,7 @@ public struct TokenError: Sendable, Equatable {
     public var retryAfterSeconds: Int64?
 
     public init(
-        kind: TokenErrorKind, code: String? = nil, description: String? = nil, providerCodes: [Int] = [],
+        kind: TokenErrorKind, code: String? = nil, description: String? = nil, providerCodes: [ProviderErrorCode] = [],
         correlationID: String? = nil, traceID: String? = nil, httpStatus: Int, retryAfterSeconds: Int64? = nil
     ) {
         self.kind = kind

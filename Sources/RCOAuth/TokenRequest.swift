@@ -1,3 +1,5 @@
+import Glibc
+import RCCrypto
 import RCHTTP
 
 /// A token endpoint request body and its authentication headers (RFC 6749 §4.1.3, §6).
@@ -11,32 +13,62 @@ public struct TokenRequest: Sendable {
     public var headers: [(String, String)]
     /// `formBody`, form-encoded.
     public var bodyText: String
+    /// Why this request must not be sent, when building it failed (signing the client
+    /// assertion); the transport reports it instead of sending a request the provider would refuse.
+    public var failure: String?
 
-    public init(formBody: [(String, String)], headers: [(String, String)] = []) {
+    public init(formBody: [(String, String)], headers: [(String, String)] = [], failure: String? = nil) {
         self.formBody = formBody
         self.headers = headers
         self.bodyText = FormEncoding.encode(formBody)
+        self.failure = failure
     }
 
     /// Redeems an authorization code: the redirect URI is the identical string sent in the
-    /// authorization request, as RFC 6749 §4.1.3 requires.
+    /// authorization request, as RFC 6749 §4.1.3 requires. A certificate client gets a fresh
+    /// assertion, issued now.
     public static func authorizationCode(account: AccountSettings, code: String, verifier: String) -> TokenRequest {
+        authorizationCode(account: account, code: code, verifier: verifier, assertionClock: .now)
+    }
+
+    /// Refreshes: no redirect URI, no verifier (RFC 6749 §6).
+    public static func refresh(account: AccountSettings, refreshToken: String) -> TokenRequest {
+        refresh(account: account, refreshToken: refreshToken, assertionClock: .now)
+    }
+
+    /// As above, with the assertion's time and id given, so tests can pin the whole body.
+    static func authorizationCode(
+        account: AccountSettings, code: String, verifier: String, assertionClock: AssertionClock
+    ) -> TokenRequest {
         build(
             account: account,
             grant: [
                 ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", account.redirectURI),
             ],
-            verifier: verifier)
+            verifier: verifier, assertionClock: assertionClock)
     }
 
-    /// Refreshes: no redirect URI, no verifier (RFC 6749 §6).
-    public static func refresh(account: AccountSettings, refreshToken: String) -> TokenRequest {
-        build(account: account, grant: [("grant_type", "refresh_token"), ("refresh_token", refreshToken)], verifier: nil)
+    static func refresh(account: AccountSettings, refreshToken: String, assertionClock: AssertionClock) -> TokenRequest {
+        build(
+            account: account, grant: [("grant_type", "refresh_token"), ("refresh_token", refreshToken)], verifier: nil,
+            assertionClock: assertionClock)
     }
 
-    private static func build(account: AccountSettings, grant: [(String, String)], verifier: String?) -> TokenRequest {
+    /// When a client assertion is issued and what its `jti` is.
+    struct AssertionClock: Sendable {
+        var now: @Sendable () -> Int64
+        var jti: @Sendable () -> String
+
+        /// The wall clock and 16 random bytes: a `jti` that never repeats (Entra refuses replays).
+        static let now = AssertionClock(now: { Int64(time(nil)) }, jti: { Base64.encodeURL(SecureRandom.bytes(16)) })
+    }
+
+    private static func build(
+        account: AccountSettings, grant: [(String, String)], verifier: String?, assertionClock: AssertionClock
+    ) -> TokenRequest {
         var body = grant
         var headers: [(String, String)] = []
+        var failure: String?
         switch (account.clientAuth, account.clientSecret) {
         case (.secretBasic, let secret?):
             // RFC 6749 §2.3.1: form-encode id and secret before joining and base64-encoding them.
@@ -47,12 +79,28 @@ public struct TokenRequest: Sendable {
         case (.secretPost, let secret?):
             body.append(("client_id", account.clientID))
             body.append(("client_secret", secret))
+        case (.privateKeyJWT, _):
+            // client_id is optional with an assertion (RFC 7523 §3) but Entra's examples send it.
+            body.append(("client_id", account.clientID))
+            if let certificate = account.clientCertificate {
+                do {
+                    let assertion = try ClientAssertion.make(
+                        clientID: account.clientID, audience: account.tokenURL, certificate: certificate,
+                        now: assertionClock.now(), jti: assertionClock.jti())
+                    body.append(("client_assertion_type", ClientAssertion.type))
+                    body.append(("client_assertion", assertion))
+                } catch {
+                    failure = "cannot sign the client assertion with \(certificate): \(error.message)"
+                }
+            } else {
+                failure = "client_auth is private_key_jwt but the account has no certificate"
+            }
         default:
             body.append(("client_id", account.clientID))
         }
         if let verifier { body.append(("code_verifier", verifier)) }
         if account.sendsScope { body.append(("scope", account.scopes.joined(separator: " "))) }
         if account.sendsResource, let resource = account.resource { body.append(("resource", resource)) }
-        return TokenRequest(formBody: body, headers: headers)
+        return TokenRequest(formBody: body, headers: headers, failure: failure)
     }
 }

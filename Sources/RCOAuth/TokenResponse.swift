@@ -45,6 +45,7 @@ public enum TokenResponse {
     private static func error(_ object: JSONObject, code: String, status: Int) -> TokenError {
         let description = object["error_description"]?.stringValue
         var codes = (object["error_codes"]?.arrayValue ?? []).compactMap { $0.numberValue?.int64 }.compactMap { Int(exactly: $0) }
+            .map(ProviderErrorCode.aadsts)
         if codes.isEmpty, let description { codes = ProviderErrorAdvice.codes(in: description) }
         let kind: TokenErrorKind
         if codes.contains(53000) || codes.contains(530003) {

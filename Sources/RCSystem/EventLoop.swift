@@ -112,9 +112,21 @@ public final class EventLoop: @unchecked Sendable {
     /// Cancels a timer; cancelling one that already ran does nothing.
     public func cancel(_ timer: TimerID) {
         // The heap entry stays until it surfaces; without a body it is skipped.
-        timerBodies.removeValue(forKey: timer.value)
-        if timerBodies.isEmpty { timerHeap.removeAll(keepingCapacity: true) }
+        guard timerBodies.removeValue(forKey: timer.value) != nil else { return }
+        if timerBodies.isEmpty {
+            timerHeap.removeAll(keepingCapacity: true)
+        } else if timerHeap.count > 64 && timerHeap.count > 2 * timerBodies.count {
+            // Cancelled entries surface only when their deadline is the earliest; behind a
+            // live timer that is due sooner (an idle connection's deadline) they would pile
+            // up, one per short-lived client. Every body has exactly one entry, so this
+            // keeps the heap under twice the live timers, at amortised O(log n) a cancel.
+            timerHeap.removeAll { timerBodies[$0.id] == nil }
+            timerHeap.sort(by: Self.before)  // a sorted array is a valid min-heap
+        }
     }
+
+    /// Entries in the timer heap, cancelled ones included (for tests).
+    public var timerHeapCount: Int { timerHeap.count }
 
     /// Posts `body` to run on the loop thread. Safe from any thread.
     public func execute(_ body: @escaping @Sendable () -> Void) {

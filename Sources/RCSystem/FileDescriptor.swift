@@ -62,7 +62,9 @@ public final class FileDescriptor {
         bytes.append(contentsOf: repeatElement(0, count: max))
         let fd = rawValue
         let n = bytes.withUnsafeMutableBytes { raw in
-            Self.retryingEINTR { Glibc.read(fd, raw.baseAddress! + start, max) }
+            // max > 0, so the buffer is never empty and has a base address.
+            guard let base = raw.baseAddress else { return -1 }
+            return Self.retryingEINTR { Glibc.read(fd, base + start, max) }
         }
         bytes.removeLast(max - Swift.max(n, 0))
         if n > 0 { return .bytes(n) }
@@ -102,9 +104,11 @@ public final class FileDescriptor {
         guard offset < bytes.count else { return .bytes(0) }
         let fd = rawValue
         let n = bytes.withUnsafeBytes { raw in
-            Self.retryingEINTR {
-                let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n == -1 && Glibc.errno == ENOTSOCK { return Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            // offset < count, so the buffer is never empty and has a base address.
+            guard let base = raw.baseAddress else { return -1 }
+            return Self.retryingEINTR {
+                let n = Glibc.send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if n == -1 && Glibc.errno == ENOTSOCK { return Glibc.write(fd, base + offset, raw.count - offset) }
                 return n
             }
         }

@@ -50,6 +50,9 @@ struct GrantStore: Sendable {
     var families: [Int: Family] = [:]
     var refreshTokens: [String: RefreshRecord] = [:]
     var accessTokens: [String: AccessRecord] = [:]
+    /// `jti` of every client assertion accepted, with its `exp` (wall clock): an assertion
+    /// presented twice is refused, as Entra does (RFC 7523 §3, item 7).
+    var assertionIDs: [String: Int] = [:]
     var nextFamily = 1
     var faults: [TokenFault] = []
     var stats = TestProviderStats()

@@ -54,6 +54,7 @@ extension TestProvider {
                 return .success(try store.grant(request, context))
             } catch {
                 store.stats.failedGrants[error.error, default: 0] += 1
+                store.stats.lastRefusal = error.description
                 return .failure(error)
             }
         }

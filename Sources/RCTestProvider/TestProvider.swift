@@ -84,7 +84,7 @@ public final class TestProvider: Sendable {
     /// The facts every grant decision needs, read once per request.
     func grantContext() -> GrantContext {
         GrantContext(
-            options: options, issuer: issuer, signingKey: signingKey, now: Instant.now(.monotonic).seconds,
+            options: options, issuer: issuer, tokenURL: tokenURL, signingKey: signingKey, now: Instant.now(.monotonic).seconds,
             wallNow: Int(Instant.now(.wall).nanoseconds / 1_000_000_000))
     }
 }

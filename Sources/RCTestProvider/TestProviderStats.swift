@@ -10,6 +10,10 @@ public struct TestProviderStats: Sendable, Equatable {
     public var refreshGrants = 0
     /// Refused token requests by RFC 6749 error code (`invalid_grant`, `invalid_client`, ...).
     public var failedGrants: [String: Int] = [:]
+    /// Client assertions that passed every check (signature, thumbprint, claims, jti).
+    public var clientAssertions = 0
+    /// The description of the last refused token request ("AADSTS700027: ..."), for test messages.
+    public var lastRefusal: String?
     /// Token requests answered by an injected fault instead of the grant logic.
     public var faultsServed = 0
     /// `GET /validate` requests.

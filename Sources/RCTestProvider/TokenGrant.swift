@@ -20,6 +20,8 @@ struct IssuedTokens: Sendable {
 struct GrantContext: Sendable {
     var options: TestProviderOptions
     var issuer: String
+    /// The token endpoint's own URL: the only audience a client assertion may name.
+    var tokenURL: String
     var signingKey: [UInt8]
     /// Monotonic seconds.
     var now: Double
@@ -30,7 +32,7 @@ struct GrantContext: Sendable {
 extension GrantStore {
     /// Authenticates the client and applies the grant; one call per request, under the lock.
     mutating func grant(_ request: TokenRequest, _ context: GrantContext) throws(TokenError) -> IssuedTokens {
-        let client = try authenticate(request, clients: context.options.clients)
+        let client = try authenticate(request, context)
         guard let grantType = request["grant_type"], !grantType.isEmpty else {
             throw .invalidRequest(900144, "The request body must contain the following parameter: 'grant_type'.")
         }
@@ -43,7 +45,8 @@ extension GrantStore {
 
     /// RFC 6749 §2.3: a confidential client proves itself exactly one way; a public client
     /// proves nothing and must not pretend to (Entra's AADSTS700025).
-    private func authenticate(_ request: TokenRequest, clients: [TestClient]) throws(TokenError) -> TestClient {
+    private mutating func authenticate(_ request: TokenRequest, _ context: GrantContext) throws(TokenError) -> TestClient {
+        let clients = context.options.clients
         let usedBasic = request.basic != nil
         if let basic = request.basic, let bodyID = request["client_id"], bodyID != basic.id {
             throw .invalidRequest(900144, "client_id in the body differs from the HTTP Basic user.")
@@ -55,13 +58,24 @@ extension GrantStore {
             throw .invalidClient(700016, "Application with identifier '\(clientID)' was not found.", basic: usedBasic)
         }
         let bodySecret = request["client_secret"]
-        guard let expected = client.secret else {
-            if bodySecret != nil || usedBasic {
+        let usedAssertion = request["client_assertion"] != nil || request["client_assertion_type"] != nil
+        guard client.isConfidential else {
+            if bodySecret != nil || usedBasic || usedAssertion {
                 throw .invalidClient(
                     700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
                     basic: usedBasic)
             }
             return client
+        }
+        if usedAssertion {
+            guard bodySecret == nil, !usedBasic else {
+                throw .invalidRequest(900144, "Use exactly one client authentication method, not a client assertion and a secret.")
+            }
+            try checkAssertion(request, client: client, context)
+            return client
+        }
+        guard let expected = client.secret else {
+            throw .invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", basic: usedBasic)
         }
         let presented: String
         switch (request.basic?.secret, bodySecret) {

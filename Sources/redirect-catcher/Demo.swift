@@ -22,7 +22,13 @@ struct Demo: ParsableCommand {
     @Flag(help: "Play the person too: sign in over HTTP, read the token from the socket, refresh it, then exit.")
     var walkthrough = false
 
+    /// For `scripts/bench`: only the test provider, so that the real `run` command can be
+    /// measured against it in a process of its own.
+    @Flag(help: .hidden)
+    var providerOnly = false
+
     func run() throws {
+        if providerOnly { return try DemoProviderOnly.run(tokenLifetime: tokenLifetime) }
         var environment = ProcessEnvironment.variables()
         let scratch = try DemoFiles.makeDirectory()
         // A runtime directory of its own, so that the demo never collides with a real daemon.
@@ -68,6 +74,40 @@ struct Demo: ParsableCommand {
             DemoFiles.remove(caPath)
         }
         try daemon.run()
+    }
+}
+
+/// `demo --provider-only`: the strict provider over TLS, alone. Prints `authorize_url=`,
+/// `token_url=` and `ca_file=` lines for a config file, then serves until SIGTERM or SIGINT.
+enum DemoProviderOnly {
+    static func run(tokenLifetime: Int) throws {
+        // Blocked before the provider starts its threads, which inherit the mask, so that
+        // sigwait below is the only place these signals land.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        let scratch = try DemoFiles.makeDirectory()
+        let ca = try TestCertificateAuthority.generate(commonName: "redirect-catcher demo CA")
+        let leaf = try ca.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+        let caPath = scratch + "/demo-ca.pem"
+        try DemoFiles.write(ca.certificatePEM, to: caPath)
+        defer { DemoFiles.remove(caPath) }
+
+        var options = TestProviderOptions()
+        options.accessTokenLifetime = tokenLifetime
+        let provider = TestProvider(options: options)
+        try provider.start(port: 0, tls: try TLSServerContext(certificatePEM: leaf.certificatePEM, privateKeyPEM: leaf.privateKeyPEM))
+        defer { provider.stop() }
+        // Straight to fd 1: print's buffer would hold the lines back when stdout is a pipe.
+        let lines = "authorize_url=\(provider.authorizeURL)\ntoken_url=\(provider.tokenURL)\nca_file=\(caPath)\n"
+        let standardOutput = FileDescriptor(owning: STDOUT_FILENO)
+        defer { _ = standardOutput.release() }
+        try standardOutput.writeAll(Array(lines.utf8), deadline: Instant.deadline(afterSeconds: 5))
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
     }
 }
 

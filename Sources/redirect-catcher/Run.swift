@@ -16,16 +16,17 @@ struct Run: ParsableCommand {
         try? ProcessEnvironment.makeNonDumpable()
         ProcessEnvironment.raiseDescriptorLimit()
         let environment = ProcessEnvironment.variables()
+        let sink = JournalLogSink.sink(environment: environment)
         let config: Config
         do {
             config = try ConfigLoader.load(
                 path: try options.resolvedPath(environment: environment),
                 credentialsDirectory: environment["CREDENTIALS_DIRECTORY"])
         } catch let error as ConfigError {
-            Logger(minimumLevel: .error).error("config_invalid", "config error: \(error)")
+            Logger(minimumLevel: .error, sink: sink).error("config_invalid", "config error: \(error)")
             throw ExitCode(78)  // EX_CONFIG; systemd does not restart on it with RestartPreventExitStatus
         }
-        let logger = Logger(minimumLevel: logLevel ?? config.logLevel ?? .info)
+        let logger = Logger(minimumLevel: logLevel ?? config.logLevel ?? .info, sink: sink)
         for warning in config.warnings { logger.warning("config_warning", "config: \(warning)") }
         do {
             let daemon = try Daemon(config: config, environment: environment, logger: logger)

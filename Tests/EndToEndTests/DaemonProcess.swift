@@ -21,10 +21,14 @@ final class DaemonProcess {
     var environment: [String: String] { Self.childEnvironment(directory: directory) }
 
     /// This process's environment without systemd's variables (which would point the child
-    /// elsewhere), with `XDG_RUNTIME_DIR` and `XDG_CONFIG_HOME` inside `directory`.
+    /// elsewhere) and without proxy variables (a CI machine's proxy must not see the test
+    /// provider), with `XDG_RUNTIME_DIR` and `XDG_CONFIG_HOME` inside `directory`.
     static func childEnvironment(directory: String) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        for key in ["RUNTIME_DIRECTORY", "NOTIFY_SOCKET", "CREDENTIALS_DIRECTORY", "LISTEN_FDS", "LISTEN_PID"] {
+        for key in [
+            "RUNTIME_DIRECTORY", "NOTIFY_SOCKET", "CREDENTIALS_DIRECTORY", "LISTEN_FDS", "LISTEN_PID", "https_proxy", "HTTPS_PROXY",
+            "no_proxy", "NO_PROXY",
+        ] {
             environment.removeValue(forKey: key)
         }
         environment["XDG_RUNTIME_DIR"] = directory + "/run"
@@ -35,8 +39,13 @@ final class DaemonProcess {
     /// Writes `accounts` (account name to its JSON object) into a config with
     /// `"listen": {"port": 0}`, writes `caPEM` (if any) to `ca.pem` and sets it as the
     /// `ca_file` of every account that has none, and starts the daemon, returning once
-    /// it logged the port it listens on.
-    init(accounts: [(String, JSONObject)], caPEM: String? = nil, logLevel: String = "debug") throws {
+    /// it logged the port it listens on. `settings` are further top-level keys
+    /// (`request_timeout`, `notify_command`); `environment` is added to the daemon's
+    /// environment (`HTTPS_PROXY`, `no_proxy`, ...).
+    init(
+        accounts: [(String, JSONObject)], caPEM: String? = nil, logLevel: String = "debug",
+        settings: [(key: String, value: JSONValue)] = [], environment extra: [String: String] = [:]
+    ) throws {
         binary = try DaemonBinary.path()
         var template = Array("/tmp/rc-e2e-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
@@ -56,10 +65,11 @@ final class DaemonProcess {
                 if caPEM != nil, account["ca_file"] == nil { account["ca_file"] = .string(caPath) }
                 members.append((name, .object(account)))
             }
-            let config = JSONObject([
-                ("listen", .object(JSONObject([("port", .number(JSONNumber(Int64(0))))]))),
-                ("accounts", .object(JSONObject(members))),
-            ])
+            let config = JSONObject(
+                [
+                    ("listen", .object(JSONObject([("port", .number(JSONNumber(Int64(0))))]))),
+                    ("accounts", .object(JSONObject(members))),
+                ] + settings)
             try JSONWriter.write(.object(config)).write(toFile: configPath, atomically: true, encoding: .utf8)
         } catch let failure as HarnessFailure {
             try? FileManager.default.removeItem(atPath: directory)
@@ -76,7 +86,7 @@ final class DaemonProcess {
         process.standardOutput = stderr
         process.standardInput = FileHandle.nullDevice
         log = LogCapture(reading: stderr.fileHandleForReading)
-        process.environment = Self.childEnvironment(directory: directory)
+        process.environment = Self.childEnvironment(directory: directory).merging(extra) { $1 }
         do {
             try process.run()
         } catch {

@@ -154,7 +154,7 @@ final class AccountHarness {
         account = Account(
             settings: settings, signInURL: Self.signInURL, scheduler: scheduler, endpoint: endpoint,
             logger: Logger(minimumLevel: .debug, sink: sink))
-        account.onNeedsPerson = { [unowned self] _, reason in self.needsPerson.append(reason) }
+        account.onNeedsPerson = { [unowned self] _, event, message in self.needsPerson.append(event + ": " + message) }
     }
 
     /// Redeems `code` against the scripted `response` and returns how the sign-in ended.

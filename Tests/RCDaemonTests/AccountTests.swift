@@ -265,6 +265,7 @@ import Testing
         #expect(failure?.fields["CORRELATION_ID"] == "c0ffee")
         #expect(failure?.fields["ERROR_CODE"] == "invalid_grant")
         #expect(h.needsPerson.count == 1)
+        #expect(h.needsPerson.first?.hasPrefix("signin_needed: account work needs sign-in (invalid_grant: AADSTS70008") == true, "\(h.needsPerson)")
         #expect(h.account.nextRefresh == nil)
         #expect(h.scheduler.timerDeadlines.isEmpty)
         // The access token is still good for a few minutes; after that, the person is needed.
@@ -276,6 +277,24 @@ import Testing
         // A fresh sign-in recovers.
         h.signIn(Reply.grant(access: "AT-SECRET-3", refresh: "RT-SECRET-3"))
         #expect(h.requestNow() == .token("AT-SECRET-3"))
+    }
+
+    /// Device compliance (AADSTS53000): a sign-in alone will not fix it, so the person gets one
+    /// notice that carries the provider's advice, not a bare "sign in".
+    @Test func deviceComplianceNotifiesOnceWithTheAdvice() {
+        let h = AccountHarness()
+        h.signIn(Reply.grant(access: "AT-SECRET-1", refresh: "RT-SECRET-1"))
+        h.endpoint.enqueue(
+            Reply.json(
+                400,
+                #"{"error":"invalid_grant","error_description":"AADSTS53000: Device is not in required device state: compliant.","error_codes":[53000],"correlation_id":"c0ffee"}"#
+            ))
+        h.advanceToRefresh()
+        h.scheduler.completeOffloaded()
+        #expect(h.needsPerson.count == 1, "\(h.needsPerson)")
+        #expect(h.needsPerson.first?.hasPrefix("refresh_failed: account work: the provider refused the refresh token (sign in at \(AccountHarness.signInURL)): invalid_grant: AADSTS53000") == true)
+        #expect(h.needsPerson.first?.contains("correlation id c0ffee") == true)
+        #expect(h.events.contains { $0.event == "signin_needed" })
     }
 
     @Test func invalidClientHaltsRetries() {
@@ -290,6 +309,8 @@ import Testing
         #expect(h.state == "misconfigured")
         #expect(h.events.last?.event == "refresh_failed")
         #expect(h.events.last?.level == .error)
+        #expect(h.needsPerson.count == 1)
+        #expect(h.needsPerson.first?.hasPrefix("refresh_failed: account work: refresh rejected as misconfigured: invalid_client") == true, "\(h.needsPerson)")
         h.scheduler.advance(to: start.adding(seconds: 7200))
         guard case .error(let message)? = h.requestNow() else {
             Issue.record("expected an error")
@@ -371,7 +392,10 @@ import Testing
         #expect(h.account.nextRefresh == nil)
         #expect(h.scheduler.timerDeadlines == [start.adding(seconds: 600)])
         h.scheduler.advance(to: start.adding(seconds: 600))
-        #expect(h.needsPerson == ["the access token expired and there is no refresh token"])
+        #expect(
+            h.needsPerson == [
+                "signin_needed: account work needs sign-in (the access token expired and there is no refresh token): open \(AccountHarness.signInURL)"
+            ])
         #expect(h.requestNow() == Self.needsSignIn)
         #expect(h.endpoint.callCount == 1)
     }

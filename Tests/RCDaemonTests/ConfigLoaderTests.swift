@@ -121,6 +121,7 @@ import Testing
         let config = try parse(oneAccount(Self.generic))
         #expect(config.listenPort == 8400)
         #expect(config.notifyCommand == nil)
+        #expect(config.requestTimeout == 30)
         #expect(config.logLevel == nil)
         let account = try #require(config.accounts.first)
         #expect(account.provider == .generic)
@@ -159,7 +160,7 @@ import Testing
         (#"{"listen": {"port": 8400}}"#, "accounts", "required: add at least one account"),
         (#"{"accounts": {}}"#, "accounts", "add at least one account"),
         (#"{"accounts": []}"#, "accounts", "expected an object, got an array"),
-        (#"{"acounts": {}}"#, "acounts", "unknown key; valid keys are: listen, accounts, notify_command, log_level"),
+        (#"{"acounts": {}}"#, "acounts", "unknown key; valid keys are: listen, accounts, notify_command, request_timeout, log_level"),
         (#"{"listen": {"port": 70000}, "accounts": {}}"#, "listen.port", "expected an integer from 0 to 65535"),
         (#"{"listen": {"port": "8400"}, "accounts": {}}"#, "listen.port", "expected an integer from 0 to 65535"),
         (#"{"listen": {"port": 84.5}, "accounts": {}}"#, "listen.port", "expected an integer from 0 to 65535"),
@@ -183,7 +184,7 @@ import Testing
 
     static let accountErrorCases: [(String, String, String)] = [
         (generic + #", "client_secrets": "x""#, "accounts.a.client_secrets",
-         "unknown key; valid keys are: provider, tenant, authority, authorize_url, token_url, issuer, client_id, client_secret, client_secret_file, client_auth, scopes, resource, redirect_uri, response_mode, extra_authorize_params, ca_file"),
+         "unknown key; valid keys are: provider, tenant, authority, authorize_url, token_url, issuer, client_id, client_secret, client_secret_file, client_certificate_file, client_key_file, client_assertion_alg, client_auth, scopes, resource, redirect_uri, response_mode, extra_authorize_params, ca_file"),
         (#""provider": "okta", "client_id": "c""#, "accounts.a.provider", "unknown provider \"okta\": use generic, entra, entra-v1 or adfs"),
         (#""provider": 1"#, "accounts.a.provider", "expected a string, got a number"),
         (#""token_url": "https://x/t", "client_id": "c""#, "accounts.a.authorize_url", "required for a generic account (or set provider to entra, entra-v1 or adfs)"),
@@ -212,8 +213,8 @@ import Testing
         (generic + #", "client_secret": """#, "accounts.a.client_secret", "may not be empty"),
         (generic + #", "client_secret_file": "secret""#, "accounts.a.client_secret_file", "\"secret\" is relative and $CREDENTIALS_DIRECTORY is not set (systemd LoadCredential=): use an absolute path"),
         (generic + #", "client_secret_file": "/nonexistent/secret""#, "accounts.a.client_secret_file", "/nonexistent/secret: cannot open: No such file or directory"),
-        (generic + #", "client_auth": "basic""#, "accounts.a.client_auth", "needs client_secret or client_secret_file (a public client sends no secret)"),
-        (generic + #", "client_secret": "x", "client_auth": "jwt""#, "accounts.a.client_auth", "must be \"post\" or \"basic\""),
+        (generic + #", "client_auth": "basic""#, "accounts.a.client_auth", "basic sends a secret: it needs client_secret or client_secret_file"),
+        (generic + #", "client_secret": "x", "client_auth": "jwt""#, "accounts.a.client_auth", "must be \"post\", \"basic\" or \"private_key_jwt\""),
         (generic + #", "scopes": "openid""#, "accounts.a.scopes", "expected an array, got a string"),
         (generic + #", "scopes": ["openid", "offline access"]"#, "accounts.a.scopes[1]", "not a scope: use printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)"),
         (generic + #", "scopes": [""]"#, "accounts.a.scopes[0]", "not a scope: use printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)"),
@@ -248,6 +249,19 @@ import Testing
         expectError(oneAccount(Self.generic, extra: #""notify_command": ["a", 2],"#), path: "notify_command[1]", message: "expected a string, got a number")
         expectError(oneAccount(Self.generic, extra: #""notify_command": [""],"#), path: "notify_command[0]", message: "may not be empty")
         expectError(oneAccount(Self.generic, extra: #""log_level": "loud","#), path: "log_level", message: "must be one of debug, info, notice, warning, error")
+    }
+
+    @Test(arguments: ["0", "0.5", "301", "-2", "\"30\"", "null", "[30]"])
+    func requestTimeoutOutOfRangeOrNotANumber(_ value: String) {
+        expectError(
+            oneAccount(Self.generic, extra: #""request_timeout": \#(value),"#), path: "request_timeout",
+            message: "expected a number of seconds from 1 to 300")
+    }
+
+    @Test func requestTimeoutAcceptsTheBoundsAndFractions() throws {
+        #expect(try parse(oneAccount(Self.generic, extra: #""request_timeout": 1,"#)).requestTimeout == 1)
+        #expect(try parse(oneAccount(Self.generic, extra: #""request_timeout": 300,"#)).requestTimeout == 300)
+        #expect(try parse(oneAccount(Self.generic, extra: #""request_timeout": 2.5,"#)).requestTimeout == 2.5)
     }
 
     @Test func clientSecretFileWithCredentialsDirectory() throws {

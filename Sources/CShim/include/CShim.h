@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 #include <stdint.h>
+#include <spawn.h>
 
 /// The uid of the process at the other end of a connected Unix socket (SO_PEERCRED).
 /// Returns 0 and fills *uid, or -1 with errno set.
@@ -37,5 +38,14 @@ int rc_eventfd(void);
 int rc_signalfd(const int *signals, int count);
 /// Reads one pending signal: its number, 0 when none is pending, -1 on error.
 int rc_signalfd_read(int fd);
+
+/// posix_spawn_file_actions_addclosefrom_np(actions, from) (glibc 2.34): the child starts
+/// with no descriptor from `from` up, even one a library opened without O_CLOEXEC. Glibc's
+/// module does not export it without _GNU_SOURCE.
+int rc_spawn_file_actions_closefrom(posix_spawn_file_actions_t *actions, int from);
+
+/// pidfd_open(pid, 0) (Linux 5.3): a descriptor that polls readable once the child exits,
+/// so a thread can wait for it with a timeout. -1 with errno set (ENOSYS on older kernels).
+int rc_pidfd_open(pid_t pid);
 
 #endif
