@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "redirect-catcher", targets: ["redirect-catcher"]),
+        // For the fuzz package in Fuzz/ (which depends on this one by path); nothing else uses it.
+        .library(name: "RCFuzzable", targets: ["RCHTTP", "RCJSON", "RCOAuth", "RCDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -4,10 +4,12 @@ import RCOAuth
 /// The browser side: `/`, `/signin/<account>` and the callback paths.
 extension Daemon {
     func route(_ request: BrowserRequest, _ respond: @escaping HTTPListener.Respond) {
-        guard isLoopbackHost(request.headers["Host"]) else {
+        // RFC 9112 §3.2.2: an absolute-form target's authority overrides the Host header.
+        guard isLoopbackHost(request.target.authority ?? request.headers["Host"]) else {
             // A page on another site that resolves its own name to 127.0.0.1 (DNS
             // rebinding) arrives with its own Host header: refuse it.
-            respond(Page.error(status: 400, title: "Wrong host", detail: "This service answers only at http://localhost:\(port)/."))
+            listener?.rejectionLog("host_rejected").warning("refused a request addressed to another host name (DNS rebinding?)")
+            respond(Page.error(status: 421, title: "Wrong host", detail: "This service answers only at http://localhost:\(port)/."))
             return
         }
         guard ["GET", "HEAD", "POST"].contains(request.method) else {
@@ -20,7 +22,7 @@ extension Daemon {
         if path == "/" {
             respond(statusPage())
         } else if path.hasPrefix("/signin/") {
-            startSignIn(name: String(path.dropFirst("/signin/".count)), method: request.method, respond)
+            startSignIn(name: String(path.dropFirst("/signin/".count)), method: request.method, headers: request.headers, respond)
         } else if callbackPaths.contains(path) {
             receiveCallback(request, respond)
         } else {
@@ -36,9 +38,24 @@ extension Daemon {
         return port == 80 && names.contains(host)
     }
 
-    private func startSignIn(name: String, method: String, _ respond: @escaping HTTPListener.Respond) {
+    /// Whether a browser's Fetch Metadata allows starting a sign-in: typed or pasted (`none`),
+    /// from this service's own pages (`same-origin`), or from a client that sends none (curl,
+    /// an older browser). Another site, or another port of localhost (`same-site`), may not.
+    static func isTopLevelNavigation(_ headers: HTTPHeaders) -> Bool {
+        let sites = headers.values("Sec-Fetch-Site")
+        guard !sites.isEmpty else { return true }
+        return sites.count == 1 && ["none", "same-origin"].contains(sites[0].lowercased())
+    }
+
+    private func startSignIn(name: String, method: String, headers: HTTPHeaders, _ respond: @escaping HTTPListener.Respond) {
         guard let account = accounts[name] else {
             respond(Page.error(status: 404, title: "Unknown account", detail: "No account of that name is configured."))
+            return
+        }
+        guard Self.isTopLevelNavigation(headers) else {
+            // A page on another site (an <img>, a fetch, a link) could start sign-ins until the
+            // person's own pending one is pushed out; browsers say where a request came from.
+            respond(Page.error(status: 403, title: "Open this link yourself", detail: "Sign-ins start only from a link you open, not from another site."))
             return
         }
         guard method == "GET" else {
@@ -152,7 +169,8 @@ extension Daemon {
     }
 
     private func rejectCallback(_ reason: String, _ respond: HTTPListener.Respond) {
-        logger.warning("callback_rejected", "rejected a sign-in response: \(reason)")
+        // Anyone local can send these as fast as they like: the journal gets at most one a second.
+        listener?.rejectionLog("callback_rejected").warning("rejected a sign-in response: \(reason)")
         respond(
             Page.response(
                 status: 400,

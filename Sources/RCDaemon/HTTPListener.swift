@@ -68,6 +68,9 @@ final class HTTPListener {
     private var connections: [Int32: Connection] = [:]
     private var nextSerial: UInt64 = 0
     private let router: (BrowserRequest, @escaping Respond) -> Void
+    private var rejectionLogs: [String: RateLimitedLog] = [:]
+    /// Every read lands here first: one buffer for all connections, since the loop reads one at a time.
+    private var scratch = [UInt8](repeating: 0, count: 16384)
 
     /// Binds 127.0.0.1 and ::1 on `port` (0: a free port, the same on both). A machine
     /// without IPv6 loopback gets 127.0.0.1 alone.
@@ -104,6 +107,15 @@ final class HTTPListener {
     /// Open connections, for tests and status.
     var connectionCount: Int { connections.count }
 
+    /// The rate-limited log for one kind of refused request (`callback_rejected`, ...): any
+    /// local process can send these as fast as it likes, and the journal must not pay for it.
+    func rejectionLog(_ event: String) -> RateLimitedLog {
+        if let log = rejectionLogs[event] { return log }
+        let log = RateLimitedLog(event: event, scheduler: loop, logger: logger)
+        rejectionLogs[event] = log
+        return log
+    }
+
     /// Closes the listening sockets and every connection.
     func close() {
         for listener in listeners {
@@ -121,7 +133,7 @@ final class HTTPListener {
                 accepted = try Socket.accept(listener)
             } catch {
                 // EMFILE and friends: leave the rest in the backlog until a descriptor frees up.
-                logger.warning("accept_failed", "HTTP listener: \(error)")
+                rejectionLog("accept_failed").warning("HTTP listener: \(error)")
                 evictOldestDawdler()
                 return
             }
@@ -180,10 +192,8 @@ final class HTTPListener {
         case .writing:
             if readiness.hangUp && !readiness.writable { drop(connection) } else { flush(connection) }
         case .lingering:
-            var scratch: [UInt8] = []
             while true {
-                scratch.removeAll(keepingCapacity: true)
-                switch (try? connection.fd.read(appendingTo: &scratch, max: 4096)) ?? .endOfFile {
+                switch (try? readSome(connection.fd)) ?? .endOfFile {
                 case .bytes: continue
                 case .wouldBlock: return
                 case .endOfFile:
@@ -194,10 +204,21 @@ final class HTTPListener {
         }
     }
 
+    /// One read(2) into `scratch`. Not `FileDescriptor.read(appendingTo:)`, which zero-fills
+    /// its whole window element by element on every call: with a byte a second from each of
+    /// a thousand slow clients, that alone kept an unoptimised build's loop busy.
+    private func readSome(_ fd: FileDescriptor) throws(SystemError) -> FileDescriptor.IOResult {
+        let result = scratch.withUnsafeMutableBytes { buffer in
+            Result { () throws(SystemError) -> FileDescriptor.IOResult in try fd.read(into: buffer) }
+        }
+        return try result.get()
+    }
+
     private func readRequest(_ connection: Connection) {
         let result: FileDescriptor.IOResult
         do {
-            result = try connection.fd.read(appendingTo: &connection.buffer, max: 16384)
+            result = try readSome(connection.fd)
+            if case .bytes(let count) = result { connection.buffer.append(contentsOf: scratch[0..<count]) }
         } catch {
             drop(connection)
             return
@@ -214,7 +235,7 @@ final class HTTPListener {
             case .incomplete:
                 return
             case .failed(let error):
-                respondWithError(connection, status: error.status, detail: Self.describe(error))
+                refuse(connection, error)
                 return
             case .complete(let head, let headLength):
                 connection.isHEAD = head.method == "HEAD"
@@ -224,7 +245,7 @@ final class HTTPListener {
                     target = try RequestTarget.parse(head.target)
                     length = try head.bodyLength()
                 } catch {
-                    respondWithError(connection, status: error.status, detail: Self.describe(error))
+                    refuse(connection, error)
                     return
                 }
                 if length > limits.maximumBody {
@@ -260,6 +281,13 @@ final class HTTPListener {
         case .notImplemented: "This request form is not supported."
         case .versionNotSupported: "Only HTTP/1.1 and HTTP/1.0 are spoken here."
         }
+    }
+
+    /// Answers a request the parser refused; the reason is the parser's fixed text, never the
+    /// peer's bytes, so it is safe to log.
+    private func refuse(_ connection: Connection, _ error: HTTPRequestError) {
+        rejectionLog("request_rejected").warning("refused an HTTP request with \(error.status): \(error.reason)")
+        respondWithError(connection, status: error.status, detail: Self.describe(error))
     }
 
     private func respondWithError(_ connection: Connection, status: Int, detail: String) {
