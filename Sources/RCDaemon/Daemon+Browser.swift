@@ -202,8 +202,9 @@ extension Daemon {
         var items = ""
         for name in accountOrder {
             guard let account = accounts[name] else { continue }
-            let state = account.usableToken != nil ? "signed in" : "needs sign-in"
-            items += "<li><b>\(HTML.escape(name))</b>: \(state) — <a href=\"/signin/\(HTML.escape(name))\">sign in</a></li>"
+            let signedIn = account.usableToken != nil
+            let link = "<a href=\"/signin/\(HTML.escape(name))\">\(signedIn ? "sign in again" : "sign in")</a>"
+            items += "<li><b>\(HTML.escape(name))</b>: \(signedIn ? "signed in" : "needs sign-in") — \(link)</li>"
         }
         return Page.response(
             status: 200, html: Page.render(title: "redirect-catcher", tone: .info, body: "<ul>\(items)</ul>"))

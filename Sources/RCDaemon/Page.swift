@@ -29,11 +29,11 @@ enum Page {
         :root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#1c2330;--muted:#5b6472;--ok:#1a7f37;--bad:#c62828;--info:#2f5fb3;--line:#dde1e7}
         @media (prefers-color-scheme:dark){:root{--bg:#14171c;--card:#1d2128;--text:#e6e9ee;--muted:#a3abb8;--ok:#4cc26e;--bad:#ff6b6b;--info:#7aa7ff;--line:#2c323b}}
         *{box-sizing:border-box}body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-        main{max-width:34rem;margin:2rem;padding:2rem 2.25rem;background:var(--card);border:1px solid var(--line);border-radius:12px}
-        .mark{display:inline-flex;width:2.5rem;height:2.5rem;border-radius:50%;align-items:center;justify-content:center;font-weight:700;color:#fff;margin-bottom:.75rem}
+        main{width:min(34rem,calc(100% - 4rem));margin:2rem;padding:2rem 2.25rem;background:var(--card);border:1px solid var(--line);border-radius:12px}
+        .mark{display:inline-flex;width:2.5rem;height:2.5rem;border-radius:50%;align-items:center;justify-content:center;font-weight:700;color:var(--card);margin-bottom:.75rem}
         .ok .mark{background:var(--ok)}.bad .mark{background:var(--bad)}.info .mark{background:var(--info)}
         h1{font-size:1.35rem;margin:0 0 .5rem}p{margin:.5rem 0}.muted{color:var(--muted);font-size:.9rem}
-        code{font:.9em ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);padding:.1em .3em;border-radius:4px;word-break:break-all}
+        code{font:.9em ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);padding:.1em .3em;border-radius:4px;overflow-wrap:anywhere}
         a{color:var(--info)}ul{padding-left:1.2rem}
         """
 

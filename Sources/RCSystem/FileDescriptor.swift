@@ -55,18 +55,18 @@ public final class FileDescriptor {
         return n == 0 ? .endOfFile : .bytes(n)
     }
 
-    /// Appends what one read(2) returns (at most `max` bytes) to `bytes`.
+    /// Appends what one read(2) returns (at most `max` bytes) to `bytes`. The read lands in
+    /// uninitialised scratch memory and only what arrived is copied, so a large window costs
+    /// nothing when a client sends a byte at a time.
     public func read(appendingTo bytes: inout [UInt8], max: Int = 16384) throws(SystemError) -> IOResult {
         precondition(max > 0)
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: max))
         let fd = rawValue
-        let n = bytes.withUnsafeMutableBytes { raw in
-            // max > 0, so the buffer is never empty and has a base address.
-            guard let base = raw.baseAddress else { return -1 }
-            return Self.retryingEINTR { Glibc.read(fd, base + start, max) }
+        let n = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max) { scratch in
+            guard let base = scratch.baseAddress else { return -1 }
+            let n = Self.retryingEINTR { Glibc.read(fd, base, max) }
+            if n > 0 { bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: n)) }
+            return n
         }
-        bytes.removeLast(max - Swift.max(n, 0))
         if n > 0 { return .bytes(n) }
         if n == 0 { return .endOfFile }
         let code = Glibc.errno
