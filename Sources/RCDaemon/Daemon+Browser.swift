@@ -25,6 +25,11 @@ extension Daemon {
             startSignIn(name: String(path.dropFirst("/signin/".count)), method: request.method, headers: request.headers, respond)
         } else if callbackPaths.contains(path) {
             receiveCallback(request, respond)
+        } else if path.hasPrefix(ResultPages.pathPrefix) {
+            let id = String(path.dropFirst(ResultPages.pathPrefix.count))
+            respond(
+                resultPages.page(id: id, now: loop.now)
+                    ?? Page.error(status: 404, title: "This page has expired", detail: "Sign-in results are kept for ten minutes."))
         } else {
             respond(Page.error(status: 404, title: "Not found", detail: "There is nothing at this address."))
         }
@@ -91,6 +96,20 @@ extension Daemon {
         }
     }
 
+    /// Answers a callback with a 303 to its result page, so that the code leaves the address
+    /// bar and a reload asks for the result, not for a second redemption.
+    private func showResult(_ page: HTTPResponse, _ respond: HTTPListener.Respond) {
+        let location = resultPages.store(page, now: loop.now)
+        respond(
+            HTTPResponse(
+                status: 303,
+                headers: HTTPHeaders([
+                    ("Location", location), ("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"),
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                ]),
+                body: Array("See \(location)\n".utf8)))
+    }
+
     private func receiveCallback(_ request: BrowserRequest, _ respond: @escaping HTTPListener.Respond) {
         let encoded: String
         switch request.method {
@@ -125,12 +144,12 @@ extension Daemon {
                 logger.error(
                     "signin_failed", "account \(flow.account): the response came from issuer \(iss), not \(expected); not redeeming it",
                     account: flow.account)
-                respond(resultPage(account: flow.account, .failed(summary: "The response came from an unexpected issuer.", advice: "Start again from \(account.signInURL).")))
+                showResult(resultPage(account: flow.account, .failed(summary: "The response came from an unexpected issuer.", advice: "Start again from \(account.signInURL).")), respond)
                 return
             }
             account.completeSignIn(code: code, verifier: flow.pkce.verifier, nonce: flow.nonce) { [weak self] result in
                 guard let self else { return }
-                respond(self.resultPage(account: flow.account, result))
+                self.showResult(self.resultPage(account: flow.account, result), respond)
             }
         case .error(let error, let description, _, let state):
             guard let state, let flow = matchFlow(state: state, respond) else {
@@ -145,7 +164,7 @@ extension Daemon {
             logger.error(
                 "signin_failed", "account \(flow.account): the provider answered the sign-in with \(summary)\(advice.map { " — " + $0 } ?? "")",
                 account: flow.account, fields)
-            respond(resultPage(account: flow.account, .failed(summary: summary, advice: advice)))
+            showResult(resultPage(account: flow.account, .failed(summary: summary, advice: advice)), respond)
         }
     }
 
@@ -155,12 +174,13 @@ extension Daemon {
         case .pending(let flow):
             return flow
         case .alreadyCompleted(let account):
-            respond(
+            showResult(
                 Page.response(
                     status: 200,
                     html: Page.render(
                         title: "This sign-in is already complete", tone: .info,
-                        body: "<p>This sign-in to <b>\(HTML.escape(account))</b> was already handled. You can close this tab.</p>")))
+                        body: "<p>This sign-in to <b>\(HTML.escape(account))</b> was already handled. You can close this tab.</p>")),
+                respond)
             return nil
         case .unknown:
             rejectCallback("it does not belong to a sign-in in progress (unknown or expired state)", respond)

@@ -18,6 +18,7 @@ public final class Daemon {
     var accounts: [String: Account] = [:]
     var accountOrder: [String] = []
     let flows = SignInFlows()
+    let resultPages = ResultPages()
     var listener: HTTPListener?
     var sockets: SocketServer?
     var callbackPaths: Set<String> = []

@@ -152,6 +152,8 @@ def test_sign_in_then_the_token_is_valid_and_a_second_response_is_already_comple
     click(browser, "approve")
     wait_for_text(browser, "Signed in to webapp")
     assert browser.title.startswith("Signed in to webapp")
+    # The callback answered with a 303 to a result page: the code is gone from the address bar.
+    assert "/result/" in browser.current_url and "code=" not in browser.current_url, browser.current_url
     assert_self_contained(browser)
     shoot(browser, screenshots, "2-signed-in")
 
@@ -208,6 +210,7 @@ def test_form_post_reaches_the_daemon_through_both_content_security_policies(bro
     # The provider's page submits itself with its one inline script, under the provider's CSP
     # (script-src 'unsafe-inline'; form-action 'self' http://localhost:PORT).
     wait_for_text(browser, "Signed in to entra-like")
+    assert "/result/" in browser.current_url, browser.current_url
     callbacks = callback_requests(daemon, network_events(browser))
     assert [method for method, _, _ in callbacks][:1] == ["POST"], callbacks
     assert "code=" not in browser.current_url

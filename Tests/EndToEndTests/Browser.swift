@@ -2,16 +2,25 @@ import RCHTTP
 import RCTestProvider
 import Testing
 
-/// The person's browser, reduced to what the tests need: one request at a time, no redirect
-/// followed on its own (each hop is a step the test checks), pages read as text.
+/// The person's browser, reduced to what the tests need: one request at a time, pages read as
+/// text. It follows a 303 to a path on the same origin (the daemon's callback answers with one
+/// to its result page, as a browser would follow); every other redirect is a step the test
+/// checks itself.
 enum Browser {
     static func get(_ url: String, caPEM: String? = nil) throws -> HTTPResponseMessage {
-        try TestHTTPClient.send(url: url, caPEM: caPEM)
+        try followingSeeOther(try TestHTTPClient.send(url: url, caPEM: caPEM), from: url, caPEM: caPEM)
     }
 
     /// POSTs `fields` as `application/x-www-form-urlencoded`, as a form_post page does.
     static func post(_ url: String, fields: [(String, String)], caPEM: String? = nil) throws -> HTTPResponseMessage {
-        try TestHTTPClient.postForm(url: url, fields, caPEM: caPEM)
+        try followingSeeOther(try TestHTTPClient.postForm(url: url, fields, caPEM: caPEM), from: url, caPEM: caPEM)
+    }
+
+    private static func followingSeeOther(_ response: HTTPResponseMessage, from url: String, caPEM: String?) throws -> HTTPResponseMessage {
+        guard response.status == 303, let location = response.headers["Location"], location.hasPrefix("/"),
+            let origin = try? WebURL.parse(url)
+        else { return response }
+        return try TestHTTPClient.send(url: "\(origin.scheme)://\(origin.hostHeader)\(location)", caPEM: caPEM)
     }
 
     /// `GET /signin/NAME` on the daemon; the provider URL it redirects to.

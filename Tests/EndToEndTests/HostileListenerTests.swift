@@ -178,7 +178,9 @@ extension DaemonEndToEndTests {
         let replay = try HostileRawHTTP.exchange(
             port: daemon.port, Array("GET /callback?code=other&state=\(state) HTTP/1.1\r\nHost: localhost:\(daemon.port)\r\n\r\n".utf8),
             what: "replayed state")
-        #expect(replay.status == 200 && replay.body.contains("already complete"), "replay: \(replay)")
+        #expect(replay.status == 303 && replay.header("Location")?.hasPrefix("/result/") == true, "replay: \(replay)")
+        let replayPage = try Browser.get("http://localhost:\(daemon.port)\(replay.header("Location") ?? "/")")
+        #expect(Browser.text(replayPage).contains("already complete"), "\(Browser.summary(replayPage))")
         #expect(Browser.text(try Browser.get(location)).contains("already complete"))
         let stats = tls.provider.stats
         #expect(stats.codeGrants == 1, "code grants: \(stats.codeGrants)")
