@@ -332,6 +332,7 @@ public final class Account {
     /// person. Grants queued behind the refused one are dropped, their callers answered.
     private func dropRefreshToken() {
         refreshToken = nil
+        needsSignIn = true
         let dropped = queue.map(\.slot)
         queue.removeAll()
         for slot in slots {

@@ -44,7 +44,7 @@ public struct ProviderMetadata: Sendable, Equatable {
             throw ProviderMetadataError("the metadata is not JSON: \(error)")
         }
         guard let object = document.objectValue else {
-            throw ProviderMetadataError("the metadata is a JSON \(document.typeName), not an object")
+            throw ProviderMetadataError("the metadata is \(document.typeName), not a JSON object")
         }
         func string(_ key: String) throws(ProviderMetadataError) -> String {
             guard let text = object[key]?.stringValue, !text.isEmpty else {
