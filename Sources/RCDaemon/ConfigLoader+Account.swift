@@ -236,36 +236,46 @@ struct AccountContext {
         return scopes
     }
 
-    private mutating func checkAudience(provider: Provider, scopes: [String], resource: String?, node: ConfigNode) throws(ConfigError) {
+    /// Each provider names the API a token is for its own way. `extra` is for an entry of
+    /// `tokens`: it must ask for something (else it is the account's own token), and
+    /// `offline_access` is the sign-in's business, not its.
+    mutating func checkAudience(
+        provider: Provider, scopes: [String], resource: String?, node: ConfigNode, extra: Bool = false
+    ) throws(ConfigError) {
         switch provider {
         case .entra:
             if resource != nil {
                 throw node.child("resource").error(
-                    "entra (v2) uses scopes, not resource: move it into scopes as RESOURCE/.default or use provider entra-v1")
+                    extra
+                        ? "entra (v2) uses scopes, not resource: use {\"scopes\": [\"RESOURCE/.default\"]}"
+                        : "entra (v2) uses scopes, not resource: move it into scopes as RESOURCE/.default or use provider entra-v1")
             }
             guard !scopes.isEmpty else {
                 throw node.child("scopes").error(
-                    "required for provider entra, for example [\"https://graph.microsoft.com/.default\", \"offline_access\"]")
+                    "required for provider entra, for example [\"https://graph.microsoft.com/.default\"\(extra ? "" : ", \"offline_access\"")]")
             }
-            if !scopes.contains("offline_access") {
+            if !extra, !scopes.contains("offline_access") {
                 warnings.append(
                     node.child("scopes").error(
                         "no offline_access: Entra will not issue a refresh token, so every expiry needs a browser sign-in"))
             }
         case .entraV1:
             if node.member("scopes") != nil {
-                throw node.child("scopes").error("entra-v1 uses resource, not scopes: set resource, or use provider entra for scopes")
+                throw node.child("scopes").error(
+                    extra
+                        ? "entra-v1 uses resource, not scopes: use {\"resource\": \"https://...\"}"
+                        : "entra-v1 uses resource, not scopes: set resource, or use provider entra for scopes")
             }
             guard resource != nil else {
                 throw node.child("resource").error(
-                    "required for provider entra-v1: the API's App ID URI or URL, such as https://contoso.operations.dynamics.com")
+                    "required for provider entra-v1: the API's App ID URI or URL\(extra ? "" : ", such as https://contoso.operations.dynamics.com")")
             }
-        case .adfs:
+        case .adfs, .generic:
             guard resource != nil || !scopes.isEmpty else {
-                throw node.child("resource").error("provider adfs needs resource, scopes or both")
+                if extra { throw node.error("set scopes or resource: the token is otherwise the account's own") }
+                if provider == .adfs { throw node.child("resource").error("provider adfs needs resource, scopes or both") }
+                return
             }
-        case .generic:
-            break
         }
     }
 
