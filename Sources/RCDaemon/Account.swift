@@ -18,20 +18,12 @@ public enum SignInResult: Sendable, Equatable {
 /// One account's tokens and their lifecycle: sign-in, serving, refreshing, retrying, and
 /// asking for the person. Lives on the event loop's thread; tokens never leave memory and
 /// never reach a log line.
+///
+/// An account serves its own token and any extra ones (`tokens`), each a ``TokenSlot`` with
+/// its own expiry and refresh timing. They share the one sign-in and the one refresh token,
+/// so grants that present it go one at a time: with rotation, two in flight would present
+/// the same refresh token twice, and the provider would take that for theft and revoke both.
 public final class Account {
-    /// An access token with its expiry on the boot clock (suspend counts as time passing).
-    struct HeldToken {
-        let value: String
-        let expiresAt: Instant
-        let lifetime: Double
-        let wallExpiry: Int64
-    }
-
-    private struct Waiter {
-        let timer: EventLoop.TimerID
-        let reply: (TokenReply) -> Void
-    }
-
     private enum Outcome {
         case granted(TokenGrant)
         case failed(kind: TokenErrorKind, summary: String, advice: String?, retryAfter: Double?, fields: [String: String])
@@ -47,23 +39,20 @@ public final class Account {
     /// (`signin_needed`, or `refresh_failed` for a permanent error) and the journal's words.
     var onNeedsPerson: ((Account, _ event: String, _ message: String) -> Void)?
 
-    private var token: HeldToken?
+    /// The account's own token first, then the extra ones in config order.
+    let slots: [TokenSlot]
     private var refreshToken: String?
-    private(set) var refreshing = false
-    private var refreshTimer: EventLoop.TimerID?
     private var expiryTimer: EventLoop.TimerID?
-    private(set) var nextRefresh: Instant?
-    private var consecutiveFailures = 0
-    private(set) var lastError: String?
     private(set) var needsSignIn = true
-    private var haltedByConfiguration = false
     /// Counts the tokens installed: a refresh or sign-in that finds it changed lost a race.
     private(set) var generation = 0
     private var nextWaiterID = 0
-    private var waiters: [Int: Waiter] = [:]
-    private var refreshCompletions: [(TokenReply) -> Void] = []
+    /// A refresh-token grant is at the provider; the others wait in `queue`.
+    private(set) var grantInFlight = false
+    private var queue: [(slot: TokenSlot, reason: String)] = []
 
     public var name: String { settings.name }
+    private var primary: TokenSlot { slots[0] }
 
     init(settings: AccountSettings, signInURL: String, scheduler: any Scheduler, endpoint: any TokenEndpoint, logger: Logger) {
         self.settings = settings
@@ -71,69 +60,95 @@ public final class Account {
         self.scheduler = scheduler
         self.endpoint = endpoint
         self.logger = logger
+        self.slots = [TokenSlot(account: settings.name, extra: nil)] + settings.tokens.map { TokenSlot(account: settings.name, extra: $0) }
+    }
+
+    /// The slot for `token` (nil: the account's own), if the account has one by that name.
+    func slot(named token: String?) -> TokenSlot? {
+        guard let token else { return primary }
+        return slots.first { $0.extra?.name == token }
     }
 
     // MARK: Serving
 
-    /// The access token if it can still be used, with a margin before its expiry.
-    var usableToken: String? {
-        guard let token else { return nil }
+    /// The account's own access token if it can still be used.
+    var usableToken: String? { usableToken(primary) }
+    var refreshing: Bool { primary.refreshing }
+    var nextRefresh: Instant? { nextRefresh(primary) }
+    var lastError: String? { primary.lastError }
+    var unavailableMessage: String { unavailableMessage(primary) }
+
+    func nextRefresh(_ slot: TokenSlot) -> Instant? { slot.nextRefresh }
+
+    /// The slot's access token if it can still be used, with a margin before its expiry.
+    func usableToken(_ slot: TokenSlot) -> String? {
+        guard let token = slot.token else { return nil }
         let margin = RefreshPolicy.serveMargin(lifetime: token.lifetime)
         return scheduler.now.adding(seconds: margin) < token.expiresAt ? token.value : nil
     }
 
+    func requestToken(_ reply: @escaping (TokenReply) -> Void) { requestToken(primary, reply) }
+
     /// Replies at once with a valid token; if the token expired and a refresh can fix it,
     /// replies when the refresh ends (bounded by `RefreshPolicy.waitForRefresh`); otherwise
     /// replies with what the person should do.
-    func requestToken(_ reply: @escaping (TokenReply) -> Void) {
-        if let value = usableToken {
+    func requestToken(_ slot: TokenSlot, _ reply: @escaping (TokenReply) -> Void) {
+        if let value = usableToken(slot) {
             reply(.token(value))
             return
         }
         // After a failure the retry timer owns the next attempt: clients arriving meanwhile
         // must not turn the backoff into a hammering of a provider that is down.
-        if refreshToken != nil && !haltedByConfiguration && consecutiveFailures == 0 {
-            startRefresh(reason: "the access token expired")
+        if refreshToken != nil && !slot.haltedByConfiguration && slot.consecutiveFailures == 0 {
+            startRefresh(slot, reason: slot.token == nil ? "first request" : "the access token expired")
         }
-        guard refreshing else {
-            reply(.error(unavailableMessage))
+        guard slot.refreshing else {
+            reply(.error(unavailableMessage(slot)))
             return
         }
         let id = nextWaiterID
         nextWaiterID += 1
-        let timer = scheduler.schedule(at: scheduler.now.adding(seconds: RefreshPolicy.waitForRefresh)) { [weak self] in
-            guard let self, let waiter = self.waiters.removeValue(forKey: id) else { return }
-            waiter.reply(.error("timed out waiting for \(self.name)'s token to be refreshed; the provider is slow or unreachable"))
+        let timer = scheduler.schedule(at: scheduler.now.adding(seconds: RefreshPolicy.waitForRefresh)) { [weak slot] in
+            guard let slot, let waiter = slot.waiters.removeValue(forKey: id) else { return }
+            waiter.reply(.error("timed out waiting for \(slot.label)'s token to be refreshed; the provider is slow or unreachable"))
         }
-        waiters[id] = Waiter(timer: timer, reply: reply)
+        slot.waiters[id] = TokenSlot.Waiter(timer: timer, reply: reply)
     }
 
     /// Why there is no token, as one sentence a person can act on.
-    var unavailableMessage: String {
-        if haltedByConfiguration, let lastError {
-            return "account \(name) cannot refresh: \(lastError); fix the configuration and restart or reload"
+    func unavailableMessage(_ slot: TokenSlot) -> String {
+        if slot.haltedByConfiguration, let lastError = slot.lastError {
+            return "account \(slot.label) cannot refresh: \(lastError); fix the configuration and restart or reload"
+        }
+        if !needsSignIn, refreshToken == nil, slot.extra != nil {
+            return "account \(slot.label) cannot be minted: the sign-in brought no refresh token (add offline_access or the provider's equivalent to scopes), then sign in at \(signInURL)"
         }
         if needsSignIn || refreshToken == nil {
             return "account \(name) needs sign-in: open \(signInURL)"
         }
-        if let lastError {
-            return "account \(name) has no valid token: \(lastError); retrying\(retryText)"
+        if let lastError = slot.lastError {
+            return "account \(slot.label) has no valid token: \(lastError); retrying\(retryText(slot))"
         }
-        return "account \(name) has no valid token yet"
+        return "account \(slot.label) has no valid token yet"
     }
 
-    private var retryText: String {
-        guard let nextRefresh else { return "" }
+    private func retryText(_ slot: TokenSlot) -> String {
+        guard let nextRefresh = slot.nextRefresh else { return "" }
         return " in \(max(0, Int(nextRefresh.seconds(since: scheduler.now).rounded(.up)))) s"
     }
 
-    private func answerWaiters(_ reply: TokenReply) {
-        let pending = waiters
-        waiters.removeAll()
+    private func answerWaiters(_ slot: TokenSlot, _ reply: TokenReply) {
+        let pending = slot.waiters
+        slot.waiters.removeAll()
         for (_, waiter) in pending.sorted(by: { $0.key < $1.key }) {
             scheduler.cancel(waiter.timer)
             waiter.reply(reply)
         }
+    }
+
+    /// The slot's waiters get its token if it is still good, else what to do.
+    private func answerWaitersWithCurrent(_ slot: TokenSlot) {
+        answerWaiters(slot, usableToken(slot).map(TokenReply.token) ?? .error(unavailableMessage(slot)))
     }
 
     // MARK: Sign-in
@@ -163,7 +178,7 @@ public final class Account {
                     reply(.failed(summary: problem, advice: "Start again from \(self.signInURL)."))
                     return
                 }
-                self.install(grant)
+                self.install(grant, in: self.primary)
                 let lifetime = Int(grant.lifetimeSeconds)
                 self.logger.notice(
                     "signed_in", "account \(self.name) signed in: access token valid for \(lifetime) s", account: self.name,
@@ -174,12 +189,26 @@ public final class Account {
                         "account \(self.name): the provider returned no refresh token, so the person must sign in again in \(lifetime) s; add offline_access (or the provider's equivalent) to scopes",
                         account: self.name)
                 }
+                self.mintExtraTokens()
                 reply(.signedIn)
             case .failed(_, let summary, let advice, _, let fields):
                 self.logger.error(
                     "signin_failed", "account \(self.name): the code exchange failed: \(summary)\(advice.map { " — " + $0 } ?? "")",
                     account: self.name, fields)
                 reply(.failed(summary: summary, advice: advice))
+            }
+        }
+    }
+
+    /// After a sign-in, every extra token is minted afresh from the new refresh token: the
+    /// ones from before belong to the previous session, perhaps another person's.
+    private func mintExtraTokens() {
+        for slot in slots.dropFirst() {
+            slot.reset(cancelling: scheduler)
+            if refreshToken != nil {
+                startRefresh(slot, reason: "signed in")
+            } else {
+                answerWaitersWithCurrent(slot)
             }
         }
     }
@@ -201,128 +230,168 @@ public final class Account {
 
     // MARK: Refreshing
 
-    /// `refresh NAME`: refresh now and reply when it ends.
-    func forceRefresh(_ reply: @escaping (TokenReply) -> Void) {
+    func forceRefresh(_ reply: @escaping (TokenReply) -> Void) { forceRefresh(primary, reply) }
+
+    /// `refresh NAME[.TOKEN]`: refresh now and reply when it ends.
+    func forceRefresh(_ slot: TokenSlot, _ reply: @escaping (TokenReply) -> Void) {
         guard refreshToken != nil else {
-            reply(.error(unavailableMessage))
+            reply(.error(unavailableMessage(slot)))
             return
         }
-        haltedByConfiguration = false
-        refreshCompletions.append(reply)
-        startRefresh(reason: "requested")
+        slot.haltedByConfiguration = false
+        slot.refreshCompletions.append(reply)
+        startRefresh(slot, reason: "requested")
     }
 
-    private func startRefresh(reason: String) {
-        guard !refreshing, let refreshToken else { return }
-        refreshing = true
-        if let refreshTimer { scheduler.cancel(refreshTimer) }
-        refreshTimer = nil
-        nextRefresh = nil
-        let request = TokenRequest.refresh(account: settings, refreshToken: refreshToken)
+    /// Queues a grant for `slot`; it goes out when no other grant of this account is in flight.
+    private func startRefresh(_ slot: TokenSlot, reason: String) {
+        guard !slot.refreshing, refreshToken != nil else { return }
+        slot.refreshing = true
+        if let timer = slot.refreshTimer { scheduler.cancel(timer) }
+        slot.refreshTimer = nil
+        slot.nextRefresh = nil
+        queue.append((slot, reason))
+        sendNextGrant()
+    }
+
+    private func sendNextGrant() {
+        guard !grantInFlight, !queue.isEmpty, let refreshToken else { return }
+        let (slot, reason) = queue.removeFirst()
+        grantInFlight = true
+        let request = TokenRequest.refresh(account: settings, refreshToken: refreshToken, token: slot.extra)
         let endpoint = self.endpoint
         let settings = self.settings
         let startedGeneration = generation
-        logger.info("refresh_started", "account \(name): refreshing the access token (\(reason))", account: name)
+        let verb = slot.extra == nil ? "refreshing the access token" : "minting token \(slot.label)"
+        logger.info("refresh_started", "account \(name): \(verb) (\(reason))", account: name, slot.fields)
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
-            self?.finishRefresh(self?.interpret(result), startedGeneration: startedGeneration)
+            guard let self else { return }
+            self.finishRefresh(slot, self.interpret(result), startedGeneration: startedGeneration)
+            self.sendNextGrant()
         }
     }
 
-    private func finishRefresh(_ outcome: Outcome?, startedGeneration: Int) {
-        guard let outcome else { return }
-        refreshing = false
+    private func finishRefresh(_ slot: TokenSlot, _ outcome: Outcome, startedGeneration: Int) {
+        grantInFlight = false
+        slot.refreshing = false
         if generation != startedGeneration {
-            // A sign-in installed newer tokens while this refresh was in flight; they win.
-            finishRefreshCompletions(usableToken.map(TokenReply.token) ?? .error(unavailableMessage))
-            answerWaiters(usableToken.map(TokenReply.token) ?? .error(unavailableMessage))
+            // A sign-in installed newer tokens while this refresh was in flight; they win. An
+            // extra token it cleared is minted again from the new refresh token.
+            if usableToken(slot) == nil, refreshToken != nil, !slot.haltedByConfiguration {
+                startRefresh(slot, reason: "signed in")
+                return
+            }
+            finishRefreshCompletions(slot, usableToken(slot).map(TokenReply.token) ?? .error(unavailableMessage(slot)))
+            answerWaitersWithCurrent(slot)
             return
         }
         switch outcome {
         case .granted(let grant):
-            install(grant)
+            install(grant, in: slot)
             logger.info(
-                "refreshed", "account \(name) refreshed: access token valid for \(grant.lifetimeSeconds) s", account: name,
-                ["EXPIRES_IN": String(grant.lifetimeSeconds)])
-            finishRefreshCompletions(usableToken.map(TokenReply.token) ?? .error(unavailableMessage))
-        case .failed(let kind, let summary, let advice, let retryAfter, let fields):
-            lastError = summary
+                "refreshed", "account \(slot.label) refreshed: access token valid for \(grant.lifetimeSeconds) s", account: name,
+                slot.fields.merging(["EXPIRES_IN": String(grant.lifetimeSeconds)]) { a, _ in a })
+            finishRefreshCompletions(slot, usableToken(slot).map(TokenReply.token) ?? .error(unavailableMessage(slot)))
+        case .failed(let kind, let summary, let advice, let retryAfter, let failureFields):
+            let fields = failureFields.merging(slot.fields) { a, _ in a }
+            slot.lastError = summary
             let adviceText = advice.map { " — " + $0 } ?? ""
             switch kind {
             case .transient:
-                consecutiveFailures += 1
-                let delay = RefreshPolicy.retryDelay(attempt: consecutiveFailures, retryAfter: retryAfter)
-                scheduleRefresh(at: scheduler.now.adding(seconds: delay))
+                slot.consecutiveFailures += 1
+                let delay = RefreshPolicy.retryDelay(attempt: slot.consecutiveFailures, retryAfter: retryAfter)
+                scheduleRefresh(slot, at: scheduler.now.adding(seconds: delay))
                 logger.warning(
                     "refresh_failed",
-                    "account \(name): refresh failed (attempt \(consecutiveFailures)): \(summary); keeping the refresh token, retrying in \(Int(delay.rounded(.up))) s",
+                    "account \(slot.label): refresh failed (attempt \(slot.consecutiveFailures)): \(summary); keeping the refresh token, retrying in \(Int(delay.rounded(.up))) s",
                     account: name, fields.merging(["RETRY_IN": String(Int(delay.rounded(.up)))]) { a, _ in a })
             case .needsSignIn, .deviceCompliance:
-                refreshToken = nil
+                dropRefreshToken()
                 // The one line a person reads in the journal: why, and where to go next.
-                let message = "account \(name): the provider refused the refresh token (sign in at \(signInURL)): \(summary)\(adviceText)"
+                let message = "account \(slot.label): the provider refused the refresh token (sign in at \(signInURL)): \(summary)\(adviceText)"
                 logger.error("refresh_failed", message, account: name, fields)
                 // Device compliance is not fixed by a sign-in alone: the notice carries the advice.
                 announceSignInNeeded(because: summary, notify: kind == .needsSignIn)
                 if kind == .deviceCompliance { onNeedsPerson?(self, "refresh_failed", message) }
             case .configuration:
-                haltedByConfiguration = true
+                slot.haltedByConfiguration = true
                 let message =
-                    "account \(name): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed"
+                    "account \(slot.label): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed"
                 logger.error("refresh_failed", message, account: name, fields)
                 onNeedsPerson?(self, "refresh_failed", message)
             }
             // `refresh NAME` asked for a new token and did not get one: say so, whatever
             // the still-valid old token; socket clients get that old token if it is usable.
-            let next = kind == .transient ? "the refresh token is kept and the refresh retried" : unavailableMessage
-            finishRefreshCompletions(.error("refresh of \(name) failed: \(summary); \(next)"))
-            answerWaiters(usableToken.map(TokenReply.token) ?? .error(unavailableMessage))
+            let next = kind == .transient ? "the refresh token is kept and the refresh retried" : unavailableMessage(slot)
+            finishRefreshCompletions(slot, .error("refresh of \(slot.label) failed: \(summary); \(next)"))
+            answerWaitersWithCurrent(slot)
         }
     }
 
-    private func finishRefreshCompletions(_ reply: TokenReply) {
-        let completions = refreshCompletions
-        refreshCompletions.removeAll()
+    /// The provider refused the refresh token: every token of the account now needs the
+    /// person. Grants queued behind the refused one are dropped, their callers answered.
+    private func dropRefreshToken() {
+        refreshToken = nil
+        needsSignIn = true
+        let dropped = queue.map(\.slot)
+        queue.removeAll()
+        for slot in slots {
+            if let timer = slot.refreshTimer { scheduler.cancel(timer) }
+            slot.refreshTimer = nil
+            slot.nextRefresh = nil
+        }
+        for slot in dropped {
+            slot.refreshing = false
+            finishRefreshCompletions(slot, .error("refresh of \(slot.label) failed: \(unavailableMessage(slot))"))
+            answerWaitersWithCurrent(slot)
+        }
+    }
+
+    private func finishRefreshCompletions(_ slot: TokenSlot, _ reply: TokenReply) {
+        let completions = slot.refreshCompletions
+        slot.refreshCompletions.removeAll()
         for completion in completions { completion(reply) }
     }
 
-    private func install(_ grant: TokenGrant) {
+    private func install(_ grant: TokenGrant, in slot: TokenSlot) {
         let now = scheduler.now
         let lifetime = Double(grant.lifetimeSeconds)
-        token = HeldToken(
+        slot.token = TokenSlot.HeldToken(
             value: grant.accessToken, expiresAt: now.adding(seconds: lifetime), lifetime: lifetime,
             wallExpiry: Instant.now(.wall).nanoseconds / 1_000_000_000 + grant.lifetimeSeconds)
-        // Rotation: a new refresh token replaces the old at once; none returned keeps the old.
+        // Rotation: a new refresh token replaces the old at once, for every token of the
+        // account; none returned keeps the old.
         if let rotated = grant.refreshToken { refreshToken = rotated }
         needsSignIn = false
-        haltedByConfiguration = false
-        consecutiveFailures = 0
-        lastError = nil
+        slot.haltedByConfiguration = false
+        slot.consecutiveFailures = 0
+        slot.lastError = nil
         generation += 1
         if let expiryTimer { scheduler.cancel(expiryTimer) }
         expiryTimer = nil
         if refreshToken != nil {
             let after = RefreshPolicy.refreshAfter(
                 lifetime: lifetime, refreshIn: grant.refreshInSeconds.map(Double.init), jitter: Double.random(in: 0...1))
-            scheduleRefresh(at: now.adding(seconds: after))
+            scheduleRefresh(slot, at: now.adding(seconds: after))
         } else {
-            if let refreshTimer { scheduler.cancel(refreshTimer) }
-            refreshTimer = nil
-            nextRefresh = nil
+            if let timer = slot.refreshTimer { scheduler.cancel(timer) }
+            slot.refreshTimer = nil
+            slot.nextRefresh = nil
             expiryTimer = scheduler.schedule(at: now.adding(seconds: lifetime)) { [weak self] in
                 guard let self, self.refreshToken == nil else { return }
                 self.announceSignInNeeded(because: "the access token expired and there is no refresh token")
             }
         }
-        if let value = usableToken { answerWaiters(.token(value)) }
+        if let value = usableToken(slot) { answerWaiters(slot, .token(value)) }
     }
 
-    private func scheduleRefresh(at deadline: Instant) {
-        if let refreshTimer { scheduler.cancel(refreshTimer) }
-        nextRefresh = deadline
-        refreshTimer = scheduler.schedule(at: deadline) { [weak self] in
-            guard let self else { return }
-            self.refreshTimer = nil
-            self.startRefresh(reason: "scheduled")
+    private func scheduleRefresh(_ slot: TokenSlot, at deadline: Instant) {
+        if let timer = slot.refreshTimer { scheduler.cancel(timer) }
+        slot.nextRefresh = deadline
+        slot.refreshTimer = scheduler.schedule(at: deadline) { [weak self, weak slot] in
+            guard let self, let slot else { return }
+            slot.refreshTimer = nil
+            self.startRefresh(slot, reason: "scheduled")
         }
     }
 
@@ -364,35 +433,46 @@ public final class Account {
 
     // MARK: Status
 
-    /// One account as `status` shows it.
+    /// One account as `status` shows it: its own token's state, and each extra token's under `tokens`.
     func status() -> JSONValue {
+        var members: [(String, JSONValue)] = [("name", .string(name))] + status(primary)
+        if needsSignIn || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
+        if slots.count > 1 {
+            let tokens = slots.dropFirst().map { slot -> JSONValue in
+                .object(JSONObject([("name", .string(slot.label))] + status(slot)))
+            }
+            members.append(("tokens", .array(Array(tokens))))
+        }
+        return .object(JSONObject(members))
+    }
+
+    private func status(_ slot: TokenSlot) -> [(String, JSONValue)] {
         let now = scheduler.now
-        var members: [(String, JSONValue)] = [("name", .string(name))]
+        var members: [(String, JSONValue)] = []
         let state: String
-        if refreshing {
+        if slot.refreshing {
             state = "refreshing"
-        } else if haltedByConfiguration {
+        } else if slot.haltedByConfiguration {
             state = "misconfigured"
-        } else if needsSignIn && usableToken == nil {
+        } else if needsSignIn && usableToken(slot) == nil {
             state = "needs_signin"
-        } else if lastError != nil {
+        } else if slot.lastError != nil {
             state = "failing"
-        } else if usableToken != nil {
+        } else if usableToken(slot) != nil {
             state = "signed_in"
         } else {
             state = "needs_signin"
         }
         members.append(("state", .string(state)))
-        if let token {
+        if let token = slot.token {
             members.append(("expires_at", .number(JSONNumber(token.wallExpiry))))
             members.append(("expires_in", .number(JSONNumber(Int64(token.expiresAt.seconds(since: now).rounded(.down))))))
         }
-        if let nextRefresh {
+        if let nextRefresh = slot.nextRefresh {
             members.append(("next_refresh_in", .number(JSONNumber(Int64(max(0, nextRefresh.seconds(since: now)).rounded(.up))))))
         }
-        if let lastError { members.append(("last_error", .string(lastError))) }
-        if needsSignIn || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
-        return .object(JSONObject(members))
+        if let lastError = slot.lastError { members.append(("last_error", .string(lastError))) }
+        return members
     }
 }
 

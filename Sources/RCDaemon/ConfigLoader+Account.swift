@@ -12,7 +12,7 @@ struct AccountContext {
     static let validKeys = [
         "provider", "tenant", "authority", "authorize_url", "token_url", "issuer", "client_id", "client_secret",
         "client_secret_file", "client_certificate_file", "client_key_file", "client_assertion_alg", "client_auth",
-        "scopes", "resource", "redirect_uri", "response_mode", "extra_authorize_params", "ca_file",
+        "scopes", "resource", "redirect_uri", "response_mode", "extra_authorize_params", "ca_file", "tokens",
     ]
 
     mutating func account(name: String, node: ConfigNode) throws(ConfigError) -> AccountSettings {
@@ -29,10 +29,17 @@ struct AccountContext {
         }
 
         let (authorizeURL, tokenURL, presetIssuer) = try endpoints(provider: provider, node: node)
+        // A generic account with an issuer and neither endpoint: the daemon reads them from
+        // the issuer's metadata at start-up.
+        let discoversEndpoints = provider == .generic && authorizeURL.isEmpty
         var issuer = presetIssuer
         if let issuerNode = node.member("issuer") {
             let text = try issuerNode.nonEmptyString()
             try check(issuerNode) { () throws(URLPolicyError) in try URLPolicy.checkEndpoint(text) }
+            if discoversEndpoints {
+                // OpenID Connect Discovery §3: the metadata lives under the issuer, which has no query.
+                try check(issuerNode) { () throws(URLPolicyError) in try URLPolicy.checkAuthority(text) }
+            }
             issuer = text
         }
 
@@ -61,6 +68,7 @@ struct AccountContext {
         let scopes = try self.scopes(node: node)
         let resource = try node.member("resource").map { (resourceNode) throws(ConfigError) in try resourceNode.nonEmptyString() }
         try checkAudience(provider: provider, scopes: scopes, resource: resource, node: node)
+        let tokens = try self.tokens(provider: provider, node: node)
 
         let redirectURI: String
         if let redirectNode = node.member("redirect_uri") {
@@ -115,12 +123,22 @@ struct AccountContext {
             name: name, provider: provider, authorizeURL: authorizeURL, tokenURL: tokenURL, issuer: issuer,
             clientID: clientID, clientSecret: clientSecret, clientAuth: clientAuth, clientCertificate: clientCertificate,
             scopes: scopes, resource: resource,
-            redirectURI: redirectURI, responseMode: responseMode, extraAuthorizeParams: extras, caFile: caFile)
+            redirectURI: redirectURI, responseMode: responseMode, extraAuthorizeParams: extras, caFile: caFile,
+            tokens: tokens, discoversEndpoints: discoversEndpoints)
     }
 
     private func checkName(_ name: String, node: ConfigNode) throws(ConfigError) {
-        let valid =
-            (1...64).contains(name.utf8.count)
+        guard Self.isValidName(name) else {
+            throw node.error("not a valid account name: use 1 to 64 characters from A-Z a-z 0-9 _ -")
+        }
+        guard name != "control" else {
+            throw node.error("\"control\" is reserved for the control socket: choose another name")
+        }
+    }
+
+    /// Account and token names: they become socket file names, so no dot, slash or space.
+    static func isValidName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count)
             && name.utf8.allSatisfy { byte in
                 switch byte {
                 case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
@@ -129,12 +147,6 @@ struct AccountContext {
                 default: false
                 }
             }
-        guard valid else {
-            throw node.error("not a valid account name: use 1 to 64 characters from A-Z a-z 0-9 _ -")
-        }
-        guard name != "control" else {
-            throw node.error("\"control\" is reserved for the control socket: choose another name")
-        }
     }
 
     private func endpoints(provider: Provider, node: ConfigNode) throws(ConfigError) -> (String, String, String?) {
@@ -143,10 +155,14 @@ struct AccountContext {
         if provider == .generic {
             if let authorityNode { throw authorityNode.error("only for provider entra, entra-v1 or adfs") }
             if let tenantNode { throw tenantNode.error("only for provider entra or entra-v1") }
+            if node.member("issuer") != nil, node.member("authorize_url") == nil, node.member("token_url") == nil {
+                return ("", "", nil)
+            }
             var urls: [String] = []
             for key in ["authorize_url", "token_url"] {
                 guard let urlNode = node.member(key) else {
-                    throw node.child(key).error("required for a generic account (or set provider to entra, entra-v1 or adfs)")
+                    throw node.child(key).error(
+                        "required for a generic account (or set only issuer to discover both, or set provider to entra, entra-v1 or adfs)")
                 }
                 let text = try urlNode.nonEmptyString()
                 try check(urlNode) { () throws(URLPolicyError) in try URLPolicy.checkEndpoint(text) }
@@ -205,7 +221,7 @@ struct AccountContext {
         return text
     }
 
-    private mutating func scopes(node: ConfigNode) throws(ConfigError) -> [String] {
+    mutating func scopes(node: ConfigNode) throws(ConfigError) -> [String] {
         guard let scopesNode = node.member("scopes") else { return [] }
         var scopes: [String] = []
         for element in try scopesNode.array() {
@@ -220,36 +236,46 @@ struct AccountContext {
         return scopes
     }
 
-    private mutating func checkAudience(provider: Provider, scopes: [String], resource: String?, node: ConfigNode) throws(ConfigError) {
+    /// Each provider names the API a token is for its own way. `extra` is for an entry of
+    /// `tokens`: it must ask for something (else it is the account's own token), and
+    /// `offline_access` is the sign-in's business, not its.
+    mutating func checkAudience(
+        provider: Provider, scopes: [String], resource: String?, node: ConfigNode, extra: Bool = false
+    ) throws(ConfigError) {
         switch provider {
         case .entra:
             if resource != nil {
                 throw node.child("resource").error(
-                    "entra (v2) uses scopes, not resource: move it into scopes as RESOURCE/.default or use provider entra-v1")
+                    extra
+                        ? "entra (v2) uses scopes, not resource: use {\"scopes\": [\"RESOURCE/.default\"]}"
+                        : "entra (v2) uses scopes, not resource: move it into scopes as RESOURCE/.default or use provider entra-v1")
             }
             guard !scopes.isEmpty else {
                 throw node.child("scopes").error(
-                    "required for provider entra, for example [\"https://graph.microsoft.com/.default\", \"offline_access\"]")
+                    "required for provider entra, for example [\"https://graph.microsoft.com/.default\"\(extra ? "" : ", \"offline_access\"")]")
             }
-            if !scopes.contains("offline_access") {
+            if !extra, !scopes.contains("offline_access") {
                 warnings.append(
                     node.child("scopes").error(
                         "no offline_access: Entra will not issue a refresh token, so every expiry needs a browser sign-in"))
             }
         case .entraV1:
             if node.member("scopes") != nil {
-                throw node.child("scopes").error("entra-v1 uses resource, not scopes: set resource, or use provider entra for scopes")
+                throw node.child("scopes").error(
+                    extra
+                        ? "entra-v1 uses resource, not scopes: use {\"resource\": \"https://...\"}"
+                        : "entra-v1 uses resource, not scopes: set resource, or use provider entra for scopes")
             }
             guard resource != nil else {
                 throw node.child("resource").error(
-                    "required for provider entra-v1: the API's App ID URI or URL, such as https://contoso.operations.dynamics.com")
+                    "required for provider entra-v1: the API's App ID URI or URL\(extra ? "" : ", such as https://contoso.operations.dynamics.com")")
             }
-        case .adfs:
+        case .adfs, .generic:
             guard resource != nil || !scopes.isEmpty else {
-                throw node.child("resource").error("provider adfs needs resource, scopes or both")
+                if extra { throw node.error("set scopes or resource: the token is otherwise the account's own") }
+                if provider == .adfs { throw node.child("resource").error("provider adfs needs resource, scopes or both") }
+                return
             }
-        case .generic:
-            break
         }
     }
 

@@ -11,8 +11,15 @@ public enum ConfigSummary {
         if let notify = config.notifyCommand { lines.append("notify_command: \(notify.joined(separator: " "))") }
         for account in config.accounts {
             lines.append("account \(account.name) (\(account.provider.rawValue)):")
-            lines.append("  authorize: \(account.authorizeURL)")
-            lines.append("  token:     \(account.tokenURL)")
+            if account.discoversEndpoints, let issuer = account.issuer {
+                // check-config stays offline: it says what `run` will do rather than doing it.
+                let locations = ProviderMetadata.locations(issuer: issuer)
+                lines.append("  issuer: \(issuer)")
+                lines.append("  endpoints: discovered at start-up from \(locations.joined(separator: " or ")) (not fetched by check-config)")
+            } else {
+                lines.append("  authorize: \(account.authorizeURL)")
+                lines.append("  token:     \(account.tokenURL)")
+            }
             lines.append("  client_id: \(account.clientID)")
             lines.append("  client authentication: \(describe(account.clientAuth, hasSecret: account.clientSecret != nil))")
             if let certificate = account.clientCertificate {
@@ -23,6 +30,14 @@ public enum ConfigSummary {
             lines.append("  redirect_uri: \(account.redirectURI) (response_mode \(account.responseMode == .formPost ? "form_post" : "query"))")
             if let ca = account.caFile { lines.append("  ca_file: \(ca)") }
             lines.append("  socket: \(socketDirectory)/\(account.name).sock")
+            for token in account.tokens {
+                var audience: [String] = []
+                if !token.scopes.isEmpty { audience.append("scopes \(token.scopes.joined(separator: " "))") }
+                if let resource = token.resource { audience.append("resource \(resource)") }
+                lines.append(
+                    "  token \(token.name) (\(audience.joined(separator: ", ")), from the account's refresh token): \(socketDirectory)/\(account.name).\(token.name).sock"
+                )
+            }
         }
         return lines.joined(separator: "\n")
     }

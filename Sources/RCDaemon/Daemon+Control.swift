@@ -3,7 +3,7 @@ import RCJSON
 /// `control.sock`: one request line, one reply line.
 extension Daemon {
     /// The commands `control.sock` understands.
-    static let controlUsage = "expected one of: status, token NAME, signin NAME, refresh NAME"
+    static let controlUsage = "expected one of: status, token NAME[.TOKEN], signin NAME, refresh NAME[.TOKEN]"
 
     func control(_ line: String, reply: @escaping (String) -> Void) {
         let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -23,13 +23,23 @@ extension Daemon {
             reply("error: \(command) needs exactly one account name; \(Self.controlUsage)")
             return
         }
-        guard let account = accounts[words[1]] else {
-            reply("error: no account named \"\(Logger.sanitize(String(words[1].prefix(64))))\"; configured: \(accountOrder.joined(separator: ", "))")
+        // `work.graph`: account names cannot contain a dot, so the first one separates the token.
+        let parts = words[1].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let account = accounts[parts[0]] else {
+            reply("error: no account named \"\(Logger.sanitize(String(parts[0].prefix(64))))\"; configured: \(accountOrder.joined(separator: ", "))")
+            return
+        }
+        let tokenName = parts.count == 2 ? parts[1] : nil
+        guard let slot = account.slot(named: tokenName), tokenName == nil || command != "signin" else {
+            let names = account.slots.dropFirst().map(\.label)
+            let known = names.isEmpty ? "it has none" : "it has " + names.joined(separator: ", ")
+            let what = command == "signin" ? "a sign-in is per account; use signin \(account.name)" : "no token named \"\(Logger.sanitize(String((tokenName ?? "").prefix(64))))\" in account \(account.name); \(known)"
+            reply("error: \(what)")
             return
         }
         switch command {
         case "token":
-            account.requestToken { answer in
+            account.requestToken(slot) { answer in
                 switch answer {
                 case .token(let token): reply(token)
                 case .error(let message): reply("error: " + message)
@@ -38,9 +48,9 @@ extension Daemon {
         case "signin":
             reply(account.signInURL)
         default:
-            account.forceRefresh { answer in
+            account.forceRefresh(slot) { answer in
                 switch answer {
-                case .token: reply("ok: \(account.name) refreshed")
+                case .token: reply("ok: \(slot.label) refreshed")
                 case .error(let message): reply("error: " + message)
                 }
             }

@@ -13,6 +13,7 @@ public final class Daemon {
     let logger: Logger
     let loop: EventLoop
     let endpoint: any TokenEndpoint
+    let metadata: any MetadataTransport
     let notify: SystemdNotify
     let notifyHook: NotifyHook?
     var accounts: [String: Account] = [:]
@@ -29,13 +30,17 @@ public final class Daemon {
     /// Called on the loop thread once everything listens (after READY=1), with the port.
     public var onReady: ((UInt16) -> Void)?
 
-    /// `endpoint` replaces the HTTPS token endpoint (with the config's `request_timeout`) in tests.
+    /// `endpoint` and `metadata` replace the HTTPS transport (with the config's
+    /// `request_timeout`) in tests.
     public init(
-        config: Config, environment: [String: String], logger: Logger, endpoint: (any TokenEndpoint)? = nil
+        config: Config, environment: [String: String], logger: Logger, endpoint: (any TokenEndpoint)? = nil,
+        metadata: (any MetadataTransport)? = nil
     ) throws {
         self.config = config
         self.logger = logger
-        self.endpoint = endpoint ?? HTTPSTokenEndpoint(timeoutSeconds: config.requestTimeout, environment: environment)
+        let https = HTTPSTokenEndpoint(timeoutSeconds: config.requestTimeout, environment: environment)
+        self.endpoint = endpoint ?? https
+        self.metadata = metadata ?? https
         self.notify = SystemdNotify(environment: environment)
         self.notifyHook = config.notifyCommand.map { NotifyHook(command: $0, environment: environment, logger: logger) }
         self.runtimeDirectory = try RuntimeDirectory.path(environment: environment)
@@ -67,10 +72,16 @@ public final class Daemon {
     }
 
     func start() throws {
+        // Before anything is claimed or bound: an issuer that cannot be used stops the daemon
+        // with the account's key in the message, as a config error would.
+        var configured: [AccountSettings] = []
+        for settings in config.accounts {
+            configured.append(try ProviderDiscovery.resolve(settings, transport: metadata, logger: logger))
+        }
         try RuntimeDirectory.prepare(runtimeDirectory)
         // Claim every socket path before binding anything, so that a second daemon stops
         // here with a clear message rather than half-started.
-        let socketNames = ["control"] + config.accounts.map(\.name)
+        let socketNames = ["control"] + configured.flatMap { account in [account.name] + account.tokens.map { account.name + "." + $0.name } }
         for name in socketNames {
             try RuntimeDirectory.claimSocketPath(socketPath(name))
         }
@@ -88,7 +99,7 @@ public final class Daemon {
         }
         self.listener = listener
         port = listener.port
-        for settings in config.accounts {
+        for settings in configured {
             let resolved = Self.resolvingPort(settings, port: port)
             let account = Account(
                 settings: resolved, signInURL: "http://localhost:\(port)/signin/\(settings.name)", scheduler: loop,
@@ -109,12 +120,15 @@ public final class Daemon {
         self.sockets = sockets
         for name in accountOrder {
             guard let account = accounts[name] else { continue }
-            try sockets.listen(path: socketPath(name)) { [weak sockets] client in
-                account.requestToken { reply in
-                    guard let sockets else { return }
-                    switch reply {
-                    case .token(let token): sockets.reply(client, token)
-                    case .error(let message): sockets.reply(client, "error: " + message)
+            for slot in account.slots {
+                try sockets.listen(path: socketPath(slot.label)) { [weak sockets, weak slot] client in
+                    guard let slot else { return }
+                    account.requestToken(slot) { reply in
+                        guard let sockets else { return }
+                        switch reply {
+                        case .token(let token): sockets.reply(client, token)
+                        case .error(let message): sockets.reply(client, "error: " + message)
+                        }
                     }
                 }
             }

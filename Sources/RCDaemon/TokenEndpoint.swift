@@ -17,10 +17,17 @@ public protocol TokenEndpoint: Sendable {
     func send(_ request: TokenRequest, for account: AccountSettings) -> Result<HTTPResponseMessage, TransportFailure>
 }
 
-/// POSTs token requests over TLS (OpenSSL, verified against the system store or the
+/// Fetches an issuer's metadata document: one blocking GET, as the token endpoint's requests
+/// go (same TLS trust, same proxy). Tests put a fake here.
+public protocol MetadataTransport: Sendable {
+    /// GETs `location` (JSON accepted), trusting `caFile` as well. Blocks.
+    func get(_ location: String, caFile: String?) -> Result<HTTPResponseMessage, TransportFailure>
+}
+
+/// POSTs token requests (and GETs metadata documents) over TLS (OpenSSL, verified against the system store or the
 /// account's `ca_file`), or plain HTTP to a loopback host. Never follows redirects. HTTPS goes
 /// through the CONNECT proxy that `https_proxy` names, unless `no_proxy` exempts the host.
-public final class HTTPSTokenEndpoint: TokenEndpoint {
+public final class HTTPSTokenEndpoint: TokenEndpoint, MetadataTransport {
     /// The whole exchange (DNS, connect, proxy, handshake, request, response) must fit in this.
     public let timeoutSeconds: Double
     public let proxySettings: ProxySettings
@@ -43,17 +50,31 @@ public final class HTTPSTokenEndpoint: TokenEndpoint {
         } catch {
             return .failure(TransportFailure(description: "token_url \(account.tokenURL) is not a usable URL: \(error)"))
         }
-        let deadline = Instant.deadline(afterSeconds: timeoutSeconds)
-        var headers = HTTPHeaders([
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Accept", "application/json"),
-            ("User-Agent", "redirect-catcher/\(Version.current)"),
-            ("Connection", "close"),
-        ])
+        var headers = HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")])
         for (name, value) in request.headers { headers.add(name, value) }
-        let bytes = HTTPRequestWriter.serialize(
-            method: "POST", target: url.requestTarget, host: url.hostHeader, headers: headers,
-            body: Array(request.bodyText.utf8))
+        return exchange(method: "POST", url: url, headers: headers, body: Array(request.bodyText.utf8), caFile: account.caFile)
+    }
+
+    public func get(_ location: String, caFile: String?) -> Result<HTTPResponseMessage, TransportFailure> {
+        let url: WebURL
+        do {
+            url = try WebURL.parse(location)
+        } catch {
+            return .failure(TransportFailure(description: "\(location) is not a usable URL: \(error)"))
+        }
+        return exchange(method: "GET", url: url, headers: HTTPHeaders([]), body: nil, caFile: caFile)
+    }
+
+    /// One request, one response, one connection, within `timeoutSeconds`.
+    private func exchange(
+        method: String, url: WebURL, headers extra: HTTPHeaders, body: [UInt8]?, caFile: String?
+    ) -> Result<HTTPResponseMessage, TransportFailure> {
+        let deadline = Instant.deadline(afterSeconds: timeoutSeconds)
+        var headers = extra
+        headers.add("Accept", "application/json")
+        headers.add("User-Agent", "redirect-catcher/\(Version.current)")
+        headers.add("Connection", "close")
+        let bytes = HTTPRequestWriter.serialize(method: method, target: url.requestTarget, host: url.hostHeader, headers: headers, body: body)
         let socket: FileDescriptor
         do {
             socket = try connect(url, deadline: deadline)
@@ -64,10 +85,10 @@ public final class HTTPSTokenEndpoint: TokenEndpoint {
         if url.scheme == "https" {
             do {
                 let raw = socket.rawValue
-                let stream = try TLSStream.connect(socket: socket, host: url.host, context: try context(caFile: account.caFile), deadline: deadline)
+                let stream = try TLSStream.connect(socket: socket, host: url.host, context: try context(caFile: caFile), deadline: deadline)
                 channel = TLSChannel(stream, rawSocket: raw)
             } catch {
-                return .failure(Self.describe(error, url: url, caFile: account.caFile))
+                return .failure(Self.describe(error, url: url, caFile: caFile))
             }
         } else {
             channel = PlainChannel(socket)
@@ -87,7 +108,7 @@ public final class HTTPSTokenEndpoint: TokenEndpoint {
                 parser.feed(chunk)
             }
         } catch let error as TLSError {
-            return .failure(Self.describe(error, url: url, caFile: account.caFile))
+            return .failure(Self.describe(error, url: url, caFile: caFile))
         } catch {
             return .failure(TransportFailure(description: "HTTP with \(url.host):\(url.port) failed: \(error)"))
         }

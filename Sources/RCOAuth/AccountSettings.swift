@@ -25,13 +25,19 @@ public struct AccountSettings: Sendable, Equatable {
     public var extraAuthorizeParams: [AuthorizeParameter]
     /// Extra trust anchors (PEM) for this account's TLS connections.
     public var caFile: String?
+    /// Further tokens minted from this account's refresh token, each on its own socket.
+    public var tokens: [ExtraToken]
+    /// True while `authorizeURL` and `tokenURL` are still to be read from the issuer's metadata
+    /// (OpenID Connect Discovery or RFC 8414), which the daemon does at start-up.
+    public var discoversEndpoints: Bool
 
     public init(
         name: String, provider: Provider, authorizeURL: String, tokenURL: String, issuer: String? = nil,
         clientID: String, clientSecret: String? = nil, clientAuth: ClientAuth = .none, clientCertificate: ClientCertificate? = nil,
         scopes: [String] = [],
         resource: String? = nil, redirectURI: String, responseMode: ResponseMode = .query,
-        extraAuthorizeParams: [AuthorizeParameter] = [], caFile: String? = nil
+        extraAuthorizeParams: [AuthorizeParameter] = [], caFile: String? = nil, tokens: [ExtraToken] = [],
+        discoversEndpoints: Bool = false
     ) {
         self.name = name
         self.provider = provider
@@ -48,16 +54,21 @@ public struct AccountSettings: Sendable, Equatable {
         self.responseMode = responseMode
         self.extraAuthorizeParams = extraAuthorizeParams
         self.caFile = caFile
+        self.tokens = tokens
+        self.discoversEndpoints = discoversEndpoints
     }
 
     /// True when a `nonce` goes with each sign-in: OpenID Connect is in play.
     public var usesNonce: Bool { scopes.contains("openid") }
 
-    /// True when `scope` is sent: Entra v1 ignores it, everyone else takes it when there are scopes.
-    var sendsScope: Bool { provider != .entraV1 && !scopes.isEmpty }
-
-    /// True when `resource` is sent: Entra v2 refuses it (AADSTS901002), everyone else takes it when set.
-    var sendsResource: Bool { provider != .entra && resource != nil }
+    /// `scope` and `resource` as this provider takes them: Entra v1 ignores scope, Entra v2
+    /// refuses resource (AADSTS901002), everyone else takes each when set.
+    func audienceParameters(scopes: [String], resource: String?) -> [(String, String)] {
+        var pairs: [(String, String)] = []
+        if provider != .entraV1, !scopes.isEmpty { pairs.append(("scope", scopes.joined(separator: " "))) }
+        if provider != .entra, let resource { pairs.append(("resource", resource)) }
+        return pairs
+    }
 }
 
 extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
@@ -76,6 +87,8 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
             parts.append("extraAuthorizeParams: " + extraAuthorizeParams.map { "\($0.name)=\($0.value)" }.joined(separator: "&"))
         }
         if let caFile { parts.append("caFile: \(caFile)") }
+        if !tokens.isEmpty { parts.append("tokens: " + tokens.map(\.name).joined(separator: " ")) }
+        if discoversEndpoints { parts.append("discoversEndpoints: true") }
         return "AccountSettings(" + parts.joined(separator: ", ") + ")"
     }
 
@@ -91,6 +104,7 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
                 "clientCertificate": clientCertificate.map(\.description) ?? "nil",
                 "scopes": scopes, "resource": resource as Any, "redirectURI": redirectURI,
                 "responseMode": responseMode, "extraAuthorizeParams": extraAuthorizeParams, "caFile": caFile as Any,
+                "tokens": tokens.map(\.name), "discoversEndpoints": discoversEndpoints,
             ],
             displayStyle: .struct)
     }

@@ -20,8 +20,7 @@ public enum AuthorizeRequest {
         var pairs: [(String, String)] = [
             ("response_type", "code"), ("client_id", account.clientID), ("redirect_uri", account.redirectURI),
         ]
-        if account.sendsScope { pairs.append(("scope", account.scopes.joined(separator: " "))) }
-        if account.sendsResource, let resource = account.resource { pairs.append(("resource", resource)) }
+        pairs += account.audienceParameters(scopes: account.scopes, resource: account.resource)
         pairs.append(("state", state))
         pairs.append(("code_challenge", pkce.challenge))
         pairs.append(("code_challenge_method", "S256"))

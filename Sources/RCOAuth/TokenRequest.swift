@@ -31,9 +31,10 @@ public struct TokenRequest: Sendable {
         authorizationCode(account: account, code: code, verifier: verifier, assertionClock: .now)
     }
 
-    /// Refreshes: no redirect URI, no verifier (RFC 6749 §6).
-    public static func refresh(account: AccountSettings, refreshToken: String) -> TokenRequest {
-        refresh(account: account, refreshToken: refreshToken, assertionClock: .now)
+    /// Refreshes: no redirect URI, no verifier (RFC 6749 §6). With `token`, mints that extra
+    /// token: the same grant, with the token's own scopes or resource in place of the account's.
+    public static func refresh(account: AccountSettings, refreshToken: String, token: ExtraToken? = nil) -> TokenRequest {
+        refresh(account: account, refreshToken: refreshToken, token: token, assertionClock: .now)
     }
 
     /// As above, with the assertion's time and id given, so tests can pin the whole body.
@@ -45,13 +46,38 @@ public struct TokenRequest: Sendable {
             grant: [
                 ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", account.redirectURI),
             ],
-            verifier: verifier, assertionClock: assertionClock)
+            verifier: verifier, audience: Audience(account: account), assertionClock: assertionClock)
     }
 
-    static func refresh(account: AccountSettings, refreshToken: String, assertionClock: AssertionClock) -> TokenRequest {
+    static func refresh(
+        account: AccountSettings, refreshToken: String, token: ExtraToken? = nil, assertionClock: AssertionClock
+    ) -> TokenRequest {
         build(
             account: account, grant: [("grant_type", "refresh_token"), ("refresh_token", refreshToken)], verifier: nil,
+            audience: token.map { Audience(extra: $0, account: account) } ?? Audience(account: account),
             assertionClock: assertionClock)
+    }
+
+    /// What a request asks a token for: the account's own scopes and resource, or an extra token's.
+    struct Audience {
+        var scopes: [String]
+        var resource: String?
+
+        init(account: AccountSettings) {
+            scopes = account.scopes
+            resource = account.resource
+        }
+
+        /// An extra token keeps `offline_access` when the sign-in asked for it, as MSAL does:
+        /// without it Entra v2 may answer without a refresh token, and the account's one
+        /// refresh token would stop rotating.
+        init(extra: ExtraToken, account: AccountSettings) {
+            scopes = extra.scopes
+            if !scopes.isEmpty, account.scopes.contains("offline_access"), !scopes.contains("offline_access") {
+                scopes.append("offline_access")
+            }
+            resource = extra.resource
+        }
     }
 
     /// When a client assertion is issued and what its `jti` is.
@@ -64,7 +90,8 @@ public struct TokenRequest: Sendable {
     }
 
     private static func build(
-        account: AccountSettings, grant: [(String, String)], verifier: String?, assertionClock: AssertionClock
+        account: AccountSettings, grant: [(String, String)], verifier: String?, audience: Audience,
+        assertionClock: AssertionClock
     ) -> TokenRequest {
         var body = grant
         var headers: [(String, String)] = []
@@ -99,8 +126,7 @@ public struct TokenRequest: Sendable {
             body.append(("client_id", account.clientID))
         }
         if let verifier { body.append(("code_verifier", verifier)) }
-        if account.sendsScope { body.append(("scope", account.scopes.joined(separator: " "))) }
-        if account.sendsResource, let resource = account.resource { body.append(("resource", resource)) }
+        body += account.audienceParameters(scopes: audience.scopes, resource: audience.resource)
         return TokenRequest(formBody: body, headers: headers, failure: failure)
     }
 }

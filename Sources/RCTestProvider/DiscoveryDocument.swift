@@ -3,16 +3,15 @@ import RCJSON
 /// The OpenID Provider Metadata / RFC 8414 document, so tools that discover endpoints can be
 /// pointed at the test provider, and so what it enforces is stated where clients look.
 enum DiscoveryDocument {
-    static func make(issuer: String, authorizeURL: String, tokenURL: String) -> JSONValue {
+    /// `challengeMethods` nil leaves `code_challenge_methods_supported` out.
+    static func make(issuer: String, authorizeURL: String, tokenURL: String, challengeMethods: [String]? = ["S256"]) -> JSONValue {
         func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
-        return .object(
-            JSONObject([
+        var document = JSONObject([
                 ("issuer", .string(issuer)),
                 ("authorization_endpoint", .string(authorizeURL)),
                 ("token_endpoint", .string(tokenURL)),
                 ("response_types_supported", strings(["code"])),
                 ("response_modes_supported", strings(["query", "form_post"])),
-                ("code_challenge_methods_supported", strings(["S256"])),
                 ("grant_types_supported", strings(["authorization_code", "refresh_token"])),
                 ("token_endpoint_auth_methods_supported", strings(["none", "client_secret_post", "client_secret_basic", "private_key_jwt"])),
                 ("token_endpoint_auth_signing_alg_values_supported", strings(["PS256", "RS256"])),
@@ -20,6 +19,8 @@ enum DiscoveryDocument {
                 ("subject_types_supported", strings(["public"])),
                 ("id_token_signing_alg_values_supported", strings(["HS256"])),
                 ("authorization_response_iss_parameter_supported", .bool(true)),
-            ]))
+            ])
+        if let challengeMethods { document["code_challenge_methods_supported"] = strings(challengeMethods) }
+        return .object(document)
     }
 }

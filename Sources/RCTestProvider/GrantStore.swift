@@ -43,6 +43,9 @@ struct GrantStore: Sendable {
         var expiresAt: Double
         /// Wall-clock epoch seconds, for `/validate`.
         var exp: Int
+        /// What this token was minted for: the sign-in's, or what a refresh grant asked for.
+        var scope: String?
+        var resource: String?
     }
 
     var pending: [String: PendingSignIn] = [:]

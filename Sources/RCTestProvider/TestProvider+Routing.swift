@@ -9,7 +9,12 @@ extension TestProvider {
             return .reply(.plain(400, "bad request target"))
         }
         let path = target.path
-        let discoveryPaths = ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]
+        // OpenID Connect appends its well-known path to the issuer; RFC 8414 §3.1 inserts its
+        // own between host and the issuer's path. Both are served at the root too.
+        let openID = "/.well-known/openid-configuration"
+        let oauth = "/.well-known/oauth-authorization-server"
+        var discoveryPaths = [oauth, oauth + options.issuerPath, options.issuerPath + oauth]
+        if options.servesOpenIDConfiguration { discoveryPaths += [openID, options.issuerPath + openID] }
         let allowed: String
         switch path {
         case authorizePath:
@@ -28,9 +33,14 @@ extension TestProvider {
         case "/validate":
             guard head.method == "GET" else { allowed = "GET"; break }
             return .reply(validate(authorization: head.headers["Authorization"]))
-        case _ where discoveryPaths.contains(path) || discoveryPaths.contains { options.issuerPath + $0 == path }:
+        case _ where discoveryPaths.contains(path):
             guard head.method == "GET" else { allowed = "GET"; break }
-            return .reply(.json(200, DiscoveryDocument.make(issuer: issuer, authorizeURL: authorizeURL, tokenURL: tokenURL)))
+            return .reply(
+                .json(
+                    200,
+                    DiscoveryDocument.make(
+                        issuer: options.advertisedIssuer ?? issuer, authorizeURL: authorizeURL, tokenURL: tokenURL,
+                        challengeMethods: options.advertisedChallengeMethods)))
         default:
             return .reply(.plain(404, "not found"))
         }
@@ -102,12 +112,13 @@ extension TestProvider {
                 401, .object(JSONObject([("active", .bool(false))])),
                 extraHeaders: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
         }
-        return .json(
-            200,
-            .object(
-                JSONObject([
-                    ("active", .bool(true)), ("sub", .string(options.subject)), ("client_id", .string(record.clientID)),
-                    ("exp", .number(JSONNumber(Int64(record.exp)))),
-                ])))
+        var introspection = JSONObject([
+            ("active", .bool(true)), ("sub", .string(options.subject)), ("client_id", .string(record.clientID)),
+            ("exp", .number(JSONNumber(Int64(record.exp)))),
+        ])
+        // What the token was minted for, so a test can tell an account's tokens apart.
+        if let scope = record.scope { introspection["scope"] = .string(scope) }
+        if let resource = record.resource { introspection["resource"] = .string(resource) }
+        return .json(200, .object(introspection))
     }
 }

@@ -59,6 +59,14 @@ public final class TestProvider: Sendable {
         return store.withLock { $0.isLive(accessToken: accessToken, now: now) != nil }
     }
 
+    /// What a live access token was minted for; nil when it is not live.
+    public func audience(ofAccessToken accessToken: String) -> AccessTokenAudience? {
+        let now = Instant.now(.monotonic).seconds
+        return store.withLock { store in
+            store.isLive(accessToken: accessToken, now: now).map { AccessTokenAudience(scope: $0.scope, resource: $0.resource) }
+        }
+    }
+
     // MARK: Fault injection
 
     /// Queues faults for `POST /token`, after any already queued.

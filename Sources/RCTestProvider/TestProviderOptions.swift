@@ -32,6 +32,13 @@ public struct TestProviderOptions: Sendable {
     public var issuerPath = ""
     /// The person who signs in.
     public var subject = "demo.user@example.test"
+    /// `code_challenge_methods_supported` in the metadata; nil leaves the member out, as a
+    /// provider without PKCE does (the daemon must refuse to use it).
+    public var advertisedChallengeMethods: [String]? = ["S256"]
+    /// The `issuer` the metadata claims, when it should lie (a mix-up the daemon must catch).
+    public var advertisedIssuer: String?
+    /// Serve `/.well-known/openid-configuration`; without it only the RFC 8414 location answers.
+    public var servesOpenIDConfiguration = true
 
     public init() {}
 

@@ -172,25 +172,37 @@ extension GrantStore {
         }
         refreshTokens[token]?.state = .rotatedOut
         families[record.family]?.refreshExpiresAt = context.now + Double(context.options.refreshTokenLifetime)
-        if let scope = request["scope"] { families[record.family]?.scope = scope }
         stats.refreshGrants += 1
-        return issue(family: record.family, nonce: nil, context)
+        // One refresh token redeems for any API the sign-in's consent covers (Entra's
+        // multi-resource refresh token): a refresh that names a scope or resource gets a token
+        // for that, and the family keeps what the person consented to.
+        let audience = Audience(scope: request["scope"] ?? family.scope, resource: request["resource"] ?? family.resource)
+        return issue(family: record.family, nonce: nil, audience: audience, context)
     }
 
-    /// Mints an access token (and a refresh token and id_token when due) for `family`.
-    private mutating func issue(family id: Int, nonce: String?, _ context: GrantContext) -> IssuedTokens {
+    /// What an access token is for.
+    struct Audience {
+        var scope: String?
+        var resource: String?
+    }
+
+    /// Mints an access token for `audience` (the family's own by default), and a refresh token
+    /// and id_token when due, for `family`.
+    private mutating func issue(family id: Int, nonce: String?, audience: Audience? = nil, _ context: GrantContext) -> IssuedTokens {
         let options = context.options
         let family = families[id] ?? Family(clientID: "", refreshExpiresAt: 0)
-        let scopes = (family.scope ?? "").split(separator: " ").map(String.init)
+        let audience = audience ?? Audience(scope: family.scope, resource: family.resource)
+        let scopes = (audience.scope ?? "").split(separator: " ").map(String.init)
+        let consented = (family.scope ?? "").split(separator: " ")
         let accessToken = Self.randomToken()
         accessTokens[accessToken] = AccessRecord(
             family: id, clientID: family.clientID, expiresAt: context.now + Double(options.accessTokenLifetime),
-            exp: context.wallNow + options.accessTokenLifetime)
+            exp: context.wallNow + options.accessTokenLifetime, scope: audience.scope, resource: audience.resource)
         var refreshToken: String?
         let wantsRefresh: Bool
         switch options.refreshTokenPolicy {
         case .always: wantsRefresh = true
-        case .whenOfflineAccessRequested: wantsRefresh = scopes.contains("offline_access")
+        case .whenOfflineAccessRequested: wantsRefresh = scopes.contains("offline_access") || consented.contains("offline_access")
         case .never: wantsRefresh = false
         }
         if wantsRefresh {
@@ -206,8 +218,8 @@ extension GrantStore {
         }
         prune(now: context.now)
         return IssuedTokens(
-            accessToken: accessToken, refreshToken: refreshToken, idToken: idToken, scope: family.scope,
-            resource: family.resource, accessLifetime: options.accessTokenLifetime,
+            accessToken: accessToken, refreshToken: refreshToken, idToken: idToken, scope: audience.scope,
+            resource: audience.resource, accessLifetime: options.accessTokenLifetime,
             refreshLifetime: options.refreshTokenLifetime, issuedAt: context.wallNow)
     }
 

@@ -146,11 +146,11 @@ final class AccountHarness {
     let account: Account
     private(set) var needsPerson: [String] = []
 
-    init(scopes: [String] = ["openid", "offline_access"]) {
+    init(scopes: [String] = ["openid", "offline_access"], tokens: [ExtraToken] = []) {
         let settings = AccountSettings(
             name: "work", provider: .generic, authorizeURL: "https://sso.example.com/authorize",
             tokenURL: "https://sso.example.com/token", clientID: "cli", scopes: scopes,
-            redirectURI: "http://localhost:8400/callback")
+            redirectURI: "http://localhost:8400/callback", tokens: tokens)
         account = Account(
             settings: settings, signInURL: Self.signInURL, scheduler: scheduler, endpoint: endpoint,
             logger: Logger(minimumLevel: .debug, sink: sink))
@@ -173,6 +173,14 @@ final class AccountHarness {
     func requestNow() -> TokenReply? {
         let replies = Replies<TokenReply>()
         account.requestToken(replies.callback)
+        return replies.values.first
+    }
+
+    /// What `requestToken` replies at once for the extra token `name` (nil when the reply waits).
+    func requestNow(_ name: String) -> TokenReply? {
+        guard let slot = account.slot(named: name) else { preconditionFailure("no token \(name)") }
+        let replies = Replies<TokenReply>()
+        account.requestToken(slot, replies.callback)
         return replies.values.first
     }
 
