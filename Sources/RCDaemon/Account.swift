@@ -406,7 +406,8 @@ public final class Account {
     private func watchForStaleness(_ slot: TokenSlot) {
         if let staleTimer { scheduler.cancel(staleTimer) }
         staleTimer = nil
-        guard let token = slot.token else { return }
+        // Only for someone listening (STATUS= under systemd): otherwise no timer at all.
+        guard onStateChange != nil, let token = slot.token else { return }
         let margin = RefreshPolicy.serveMargin(lifetime: token.lifetime)
         staleTimer = scheduler.schedule(at: token.expiresAt.adding(seconds: -margin)) { [weak self] in
             self?.staleTimer = nil

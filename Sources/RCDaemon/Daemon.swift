@@ -230,7 +230,7 @@ public final class Daemon {
                 NotifyHook.Notice(
                     account: account.name, event: event, signInURL: account.signInURL, message: message, episode: account.generation))
         }
-        account.onStateChange = { [weak self] in self?.publishStatus() }
+        if notify.socketPath != nil { account.onStateChange = { [weak self] in self?.publishStatus() } }
         accounts[settings.name] = account
         if !accountOrder.contains(settings.name) { accountOrder.append(settings.name) }
         if let path = try? WebURL.parse(resolved.redirectURI).path { callbackPaths.insert(path) }
