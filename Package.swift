@@ -56,12 +56,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "RCSystemTests", dependencies: ["RCSystem"], swiftSettings: swiftSettings),
+        // What several test targets share: a seeded PRNG, the umask lock, socket stand-ins.
+        .target(name: "RCTestSupport", dependencies: ["RCSystem"], path: "Tests/RCTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "RCSystemTests", dependencies: ["RCSystem", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RCCryptoTests", dependencies: ["RCCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "RCHTTPTests", dependencies: ["RCHTTP"], swiftSettings: swiftSettings),
-        .testTarget(name: "RCJSONTests", dependencies: ["RCJSON"], swiftSettings: swiftSettings),
-        .testTarget(name: "RCOAuthTests", dependencies: ["RCOAuth"], swiftSettings: swiftSettings),
-        .testTarget(name: "RCDaemonTests", dependencies: ["RCDaemon", "RCTestProvider"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCHTTPTests", dependencies: ["RCHTTP", "RCTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCJSONTests", dependencies: ["RCJSON", "RCTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCOAuthTests", dependencies: ["RCOAuth", "RCTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCDaemonTests", dependencies: ["RCDaemon", "RCTestProvider", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["RCSystem", "RCCrypto", "RCHTTP", "RCJSON", "RCTestProvider"],

@@ -71,7 +71,7 @@ struct Status: ParsableCommand {
 struct Token: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the account's current access token (as `nc -U ACCOUNT.sock` does).")
 
-    @Argument(help: "The account name.") var name: String
+    @Argument(help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.") var name: String
 
     func run() throws { try relay(try controlRequest("token \(name)")) }
 }
@@ -93,7 +93,7 @@ struct SignIn: ParsableCommand {
 struct Refresh: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Refresh the account's access token now.")
 
-    @Argument(help: "The account name.") var name: String
+    @Argument(help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.") var name: String
 
     func run() throws { try relay(try controlRequest("refresh \(name)")) }
 }

@@ -1,6 +1,6 @@
 import RCJSON
 
-/// One line of `redirect-catcher status` for people.
+/// `redirect-catcher status` for people: a line per account, and an indented line per extra token.
 enum StatusLine {
     static func describe(_ account: JSONObject) -> String {
         func string(_ key: String) -> String? {
@@ -20,6 +20,12 @@ enum StatusLine {
         if let next = seconds("next_refresh_in") { line += ", next refresh in \(duration(next))" }
         if let error = string("last_error") { line += "; last error: \(error)" }
         if let url = string("signin_url") { line += "; sign in at \(url)" }
+        // Extra tokens minted from the same sign-in, one indented line each.
+        if case .array(let tokens)? = account["tokens"] {
+            for case .object(let token) in tokens {
+                line += "\n  " + describe(token)
+            }
+        }
         return line
     }
 

@@ -43,7 +43,7 @@ extension DaemonEndToEndTests {
     }
 
     @Test func anotherUidIsRefusedEvenWithThePermissionsLoosened() throws {
-        try HostileLaunch.requireRoot("the other-uid test")
+        try LaunchedProcess.requireRoot("the other-uid test")
         let tls = try TLSTestProvider()
         defer { tls.stop() }
         let daemon = try DaemonProcess(accounts: [("work", tls.account())], caPEM: tls.caPEM)
@@ -56,7 +56,7 @@ extension DaemonEndToEndTests {
         let token = try TokenSocket.readLine(daemon.socketPath("work"))
 
         for name in ["work", "control"] {
-            let run = try HostileLaunch.runAsNobody(["/usr/bin/nc", "-U", daemon.socketPath(name)])
+            let run = try LaunchedProcess.runAsNobody(["/usr/bin/nc", "-U", daemon.socketPath(name)])
             let output = run.stdout + run.stderr
             #expect(output.contains("error: this socket serves uid \(getuid()) only"), "\(name).sock said to nobody: \(output)")
             #expect(!output.contains(token), "\(name).sock gave nobody the token")
@@ -75,7 +75,7 @@ extension DaemonEndToEndTests {
         let arguments = ["run", "--config", daemon.configPath]
 
         // A second daemon on the same directory while the first runs.
-        let second = try HostileLaunch(daemon.binary, arguments, environment: daemon.environment)
+        let second = try LaunchedProcess(daemon.binary, arguments, environment: daemon.environment)
         defer { second.stop() }
         let status = second.exitStatus(within: 10)
         #expect(status != nil && status != 0, "a second daemon started beside the first: \(second.log.text)")
@@ -86,7 +86,7 @@ extension DaemonEndToEndTests {
         kill(daemon.process.processIdentifier, SIGKILL)
         daemon.process.waitUntilExit()
         #expect(FileManager.default.fileExists(atPath: daemon.socketPath("work")))
-        let third = try HostileLaunch(daemon.binary, arguments, environment: daemon.environment)
+        let third = try LaunchedProcess(daemon.binary, arguments, environment: daemon.environment)
         defer { third.stop() }
         try third.log.waitForLine(containing: "listening on http://localhost:")
         #expect(try TokenSocket.readLine(daemon.socketPath("work")).hasPrefix("error: "), "the new daemon does not serve the socket")
@@ -102,7 +102,7 @@ extension DaemonEndToEndTests {
             } else {
                 _ = FileManager.default.createFile(atPath: daemon.socketPath("work"), contents: Data())
             }
-            let refused = try HostileLaunch(daemon.binary, arguments, environment: daemon.environment)
+            let refused = try LaunchedProcess(daemon.binary, arguments, environment: daemon.environment)
             defer { refused.stop() }
             let status = refused.exitStatus(within: 10)
             #expect(status != nil && status != 0, "the daemon started over a \(plant): \(refused.log.text)")
@@ -117,7 +117,7 @@ extension DaemonEndToEndTests {
     /// process's /proc files root's, so a process of the daemon's own (non-root) uid cannot
     /// read its environment or memory. The daemon runs as nobody here for that to show.
     @Test func theDaemonIsNotDumpable() throws {
-        try HostileLaunch.requireRoot("the non-dumpable test")
+        try LaunchedProcess.requireRoot("the non-dumpable test")
         let directory = try Self.nobodyDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let config = """
@@ -129,7 +129,7 @@ extension DaemonEndToEndTests {
         // A copy nobody can run wherever the build tree is (its runpath is absolute).
         let binary = directory + "/redirect-catcher"
         try FileManager.default.copyItem(atPath: try DaemonBinary.path(), toPath: binary)
-        let daemon = try HostileLaunch(
+        let daemon = try LaunchedProcess(
             "/usr/bin/setpriv",
             ["--reuid=65534", "--regid=65534", "--clear-groups", "--", binary, "run", "--config", directory + "/config.json"],
             environment: ["PATH": "/usr/bin:/bin", "XDG_RUNTIME_DIR": directory + "/run"])
@@ -139,14 +139,14 @@ extension DaemonEndToEndTests {
         #expect(HostileRawHTTP.status("Uid", of: pid)?.hasPrefix("65534") == true, "the daemon does not run as nobody")
 
         // The control: an ordinary process of nobody's owns its /proc files.
-        let control = try HostileLaunch(
+        let control = try LaunchedProcess(
             "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sleep", "30"], environment: [:])
         defer { control.stop() }
         Thread.sleep(forTimeInterval: 0.2)
         #expect(Self.owner("/proc/\(control.process.processIdentifier)/environ") == 65534, "the control shows nothing")
 
         #expect(Self.owner("/proc/\(pid)/environ") == 0, "the daemon's /proc files belong to its uid: it is dumpable")
-        let read = try HostileLaunch.runAsNobody(["/bin/cat", "/proc/\(pid)/environ"])
+        let read = try LaunchedProcess.runAsNobody(["/bin/cat", "/proc/\(pid)/environ"])
         #expect(read.status != 0, "nobody read the daemon's environment: \(read.stdout)")
     }
 

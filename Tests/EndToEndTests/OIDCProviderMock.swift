@@ -6,8 +6,9 @@ import RCTestProvider
 /// written by other people, to catch what our own test provider agrees with us on by mistake.
 final class OIDCProviderMock {
     let port: UInt16
-    let process = Process()
-    let log: LogCapture
+    private let launched: LaunchedProcess
+    var process: Process { launched.process }
+    var log: LogCapture { launched.log }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -15,19 +16,9 @@ final class OIDCProviderMock {
     init() throws {
         let command = try Self.command()
         port = try Self.freePort()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst()) + ["--port", String(port), "--host", "127.0.0.1"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        log = LogCapture(reading: output.fileHandleForReading)
-        do {
-            try process.run()
-        } catch {
-            throw HarnessFailure("cannot start \(command.joined(separator: " ")): \(error)")
-        }
-        try? output.fileHandleForWriting.close()
+        launched = try LaunchedProcess(
+            command[0], Array(command.dropFirst()) + ["--port", String(port), "--host", "127.0.0.1"],
+            environment: ProcessInfo.processInfo.environment)
         let deadline = Date().addingTimeInterval(20)
         while true {
             if let response = try? TestHTTPClient.send(url: "\(baseURL)/.well-known/openid-configuration", timeout: 2),

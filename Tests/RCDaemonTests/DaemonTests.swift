@@ -3,6 +3,7 @@ import Glibc
 import RCJSON
 import RCOAuth
 import RCSystem
+import RCTestSupport
 import Synchronization
 import Testing
 
@@ -115,20 +116,6 @@ private final class DaemonHandoff: @unchecked Sendable {
 struct DaemonFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-func readToEnd(_ fd: FileDescriptor, seconds: Double = 5) throws -> [UInt8] {
-    try fd.setNonBlocking()
-    let deadline = Instant.deadline(afterSeconds: seconds)
-    var result: [UInt8] = []
-    while true {
-        switch try fd.read(appendingTo: &result) {
-        case .bytes: continue
-        case .endOfFile: return result
-        case .wouldBlock:
-            guard try fd.waitFor(writing: false, until: deadline) else { return result }
-        }
-    }
 }
 
 extension Substring {

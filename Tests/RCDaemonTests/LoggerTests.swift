@@ -1,4 +1,5 @@
 import Glibc
+import RCTestSupport
 import Testing
 
 @testable import RCDaemon

@@ -1,5 +1,6 @@
 import Glibc
 import RCSystem
+import RCTestSupport
 import Testing
 
 @testable import RCDaemon

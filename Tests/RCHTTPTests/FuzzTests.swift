@@ -1,4 +1,5 @@
 import RCHTTP
+import RCTestSupport
 import Testing
 
 /// Deterministic mutation fuzzing: the parsers must never crash, must always give a definite

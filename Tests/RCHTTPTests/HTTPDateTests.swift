@@ -1,4 +1,5 @@
 import RCHTTP
+import RCTestSupport
 import Testing
 
 @Suite struct HTTPDateTests {

@@ -1,3 +1,4 @@
+import RCTestSupport
 import Testing
 
 @testable import RCJSON

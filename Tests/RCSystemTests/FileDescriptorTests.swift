@@ -1,5 +1,6 @@
 import Glibc
 import RCSystem
+import RCTestSupport
 import Testing
 
 @Suite struct FileDescriptorTests {
@@ -135,7 +136,7 @@ import Testing
         let collected = Recorder<[UInt8]>()
         let done = Latch()
         try ThreadSpawn.detached {
-            let all = (try? readAll(reader.value)) ?? []
+            let all = (try? readToEnd(reader.value)) ?? []
             collected.append(all)
             done.open()
         }

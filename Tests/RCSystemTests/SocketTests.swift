@@ -1,5 +1,6 @@
 import Glibc
 import RCSystem
+import RCTestSupport
 import Testing
 
 /// Whether this machine has an IPv6 loopback address to bind.
@@ -71,7 +72,7 @@ let hasIPv6Loopback: Bool = {
         // The connection sits in the backlog; bytes written now arrive once it is accepted.
         #expect(try client.write(bytes("early"), from: 0) == .bytes(5))
         let server = try #require(try Socket.accept(listener))
-        #expect(try readAll(server, seconds: 0.2) == bytes("early"))
+        #expect(try readToEnd(server, seconds: 0.2) == bytes("early"))
     }
 
     @Test func connectTCPByNameResolvesLocalhost() throws {
@@ -149,7 +150,7 @@ let hasIPv6Loopback: Bool = {
         #expect(try Socket.peerUID(client) == getuid())
         #expect(try server.write(bytes("hi\n"), from: 0) == .bytes(3))
         server.close()
-        #expect(try readAll(client) == bytes("hi\n"))
+        #expect(try readToEnd(client) == bytes("hi\n"))
     }
 
     @Test func connectUnixToNothingFails() throws {

@@ -1,9 +1,9 @@
 import Foundation
 
-/// Another process started beside a `DaemonProcess`: a second daemon on the same runtime
-/// directory, one started under another uid, or a client run as `nobody`. Its output is
-/// captured; `stop()` ends it (SIGTERM, then SIGKILL).
-final class HostileLaunch {
+/// A process a test starts beside the daemon it checks: a peer such as oidc-provider-mock, a
+/// second daemon on the same runtime directory, one started under another uid, or a client
+/// run as `nobody`. Its output is captured; `stop()` ends it (SIGTERM, then SIGKILL).
+final class LaunchedProcess {
     let process = Process()
     let log: LogCapture
 

@@ -1,12 +1,10 @@
-/// A tiny seeded PRNG so fuzz tests are deterministic and a failure can be replayed.
-struct SplitMix64: RandomNumberGenerator {
+/// A tiny seeded PRNG, so that fuzz-style tests are reproducible: a failure names its seed.
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) {
-        state = seed
-    }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
