@@ -10,17 +10,22 @@ import Testing
 @Suite(.serialized) struct DaemonSocketActivationTests {
     /// A daemon started by systemd-socket-activate in a private directory, its output captured.
     final class ActivatedDaemon {
-        let directory = try? TemporaryDirectory()
-        let process = Process()
-        let log: LogCapture
+        let directory: TemporaryDirectory
+        let launched: LaunchedProcess
         let socketDirectory: String
+        let environment: [String: String]
+
+        var process: Process { launched.process }
+        var log: LogCapture { launched.log }
+        var controlPath: String { socketDirectory + "/control.sock" }
 
         /// Listens on `http` (each passed as `http`) and on control.sock (passed as `control`).
         init(http: [String], port: Int, account: JSONObject, caPEM: String) throws {
             guard let launcher = CommandRun.which("systemd-socket-activate") else {
                 throw HarnessFailure("systemd-socket-activate is not installed: apt-get install systemd")
             }
-            guard let base = directory?.path else { throw HarnessFailure("cannot make a temporary directory") }
+            directory = try TemporaryDirectory()
+            let base = directory.path
             socketDirectory = base + "/run/redirect-catcher"
             try FileManager.default.createDirectory(
                 atPath: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -29,62 +34,39 @@ import Testing
             try DaemonProcess.writeConfig(
                 base + "/config.json", accounts: [("work", account)], caPath: base + "/ca.pem",
                 settings: [("listen", .object(JSONObject([("port", .number(JSONNumber(Int64(port))))])))])
-            let environment = DaemonProcess.childEnvironment(directory: base)
+            let childEnvironment = DaemonProcess.childEnvironment(directory: base)
+            environment = childEnvironment
             // The launcher hands the child only the variables named with --setenv (and LISTEN_*).
-            let passed = ["XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "PATH", "HOME"].compactMap { name in environment[name].map { "--setenv=\(name)=\($0)" } }
-            process.executableURL = URL(fileURLWithPath: launcher)
+            let passed = ["XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "PATH", "HOME"].compactMap { name in
+                childEnvironment[name].map { "--setenv=\(name)=\($0)" }
+            }
             let names = Array(repeating: "http", count: http.count) + ["control"]
-            process.arguments =
+            launched = try LaunchedProcess(
+                launcher,
                 (http + [socketDirectory + "/control.sock"]).map { "--listen=\($0)" } + ["--fdname=" + names.joined(separator: ":")] + passed
-                + [try DaemonBinary.path(), "run", "--config", base + "/config.json", "--log-level", "debug"]
-            process.environment = environment
-            let output = Pipe()
-            process.standardError = output
-            process.standardOutput = output
-            process.standardInput = FileHandle.nullDevice
-            log = LogCapture(reading: output.fileHandleForReading)
-            try process.run()
-            try? output.fileHandleForWriting.close()
+                    + [try DaemonBinary.path(), "run", "--config", base + "/config.json", "--log-level", "debug"],
+                environment: childEnvironment)
         }
 
-        var controlPath: String { socketDirectory + "/control.sock" }
-
-        /// Connects to `path` until the launcher listens there (it binds after it starts).
-        func connect(_ path: String) throws -> FileDescriptor {
+        /// Waits until the launcher listens on control.sock (it binds after it starts).
+        func waitForControlSocket() throws {
             let deadline = Date().addingTimeInterval(10)
-            while true {
-                if let fd = try? Socket.connectUnix(path: path) { return fd }
+            while !FileManager.default.fileExists(atPath: controlPath) {
                 if Date() >= deadline || !process.isRunning {
-                    throw HarnessFailure("cannot connect to \(path) within 10 s; launcher output:\n\(log.text)")
+                    throw HarnessFailure("nothing listens on \(controlPath) after 10 s; launcher output:\n\(log.text)")
                 }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
 
-        /// One control request; the first one starts the daemon.
-        func control(_ request: String) throws -> String {
-            let fd = try connect(controlPath)
-            try fd.writeAll(Array((request + "\n").utf8), deadline: Instant.deadline(afterSeconds: 5))
-            return String(decoding: try readAll(fd), as: UTF8.self)
+        /// `redirect-catcher status --json`, as a person would run it: the first connection
+        /// starts the daemon.
+        func status() throws -> CommandRun {
+            try waitForControlSocket()
+            return try CommandRun.run(try DaemonBinary.path(), ["status", "--json"], environment: environment)
         }
 
-        func stop() {
-            DaemonProcess.terminate(process)
-        }
-    }
-
-    static func readAll(_ fd: FileDescriptor) throws -> [UInt8] {
-        var limit = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd.rawValue, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd.rawValue, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw HarnessFailure("read failed: \(String(cString: strerror(errno)))") }
-            if n == 0 { return bytes }
-            bytes += buffer[0..<n]
-        }
+        func stop() { launched.stop() }
     }
 
     /// A loopback port nobody listens on right now.
@@ -102,8 +84,9 @@ import Testing
         defer { daemon.stop() }
 
         // The first connection to control.sock starts the daemon, which answers it.
-        let reply = try daemon.control("status")
-        let status = try #require(try JSONParser.parse(Array(reply.utf8)).objectValue, "control.sock answered \(reply)\n\(daemon.log.text)")
+        let reply = try daemon.status()
+        #expect(reply.status == 0, "status --json: \(reply.stderr)\n\(daemon.log.text)")
+        let status = try #require(try JSONParser.parse(Array(reply.stdout.utf8)).objectValue, "status --json printed \(reply.stdout)\n\(daemon.log.text)")
         #expect(status.string("listen") == "http://localhost:\(port)")
         try daemon.log.waitForLine(containing: "listening on http://localhost:\(port) with 1 account(s)")
         #expect(daemon.log.text.contains("(socket-activated)"), "\(daemon.log.text)")
@@ -136,9 +119,9 @@ import Testing
         let port = try Self.freePort()
         let daemon = try ActivatedDaemon(http: ["0.0.0.0:\(port)"], port: port, account: tls.account(), caPEM: tls.caPEM)
         defer { daemon.stop() }
-        _ = try? daemon.control("status")
-        daemon.process.waitUntilExit()
-        #expect(daemon.process.terminationStatus != 0)
+        _ = try? daemon.status()
+        let exit = daemon.launched.exitStatus(within: 10)
+        #expect(exit != nil && exit != 0, "\(daemon.log.text)")
         try daemon.log.waitForLine(containing: "refusing the socket named http on 0.0.0.0:\(port): a wildcard address")
     }
 }

@@ -4,6 +4,7 @@ import Testing
 
 @testable import RCDaemon
 @testable import RCSystem
+import RCTestSupport
 
 /// The pieces of the systemd lifecycle that need no running daemon: what a reload does to
 /// each account, the watchdog interval, and which passed sockets are taken.
