@@ -30,14 +30,24 @@ public final class Account {
     }
 
     public let settings: AccountSettings
-    /// `http://localhost:PORT/signin/NAME`: what the person opens.
-    public let signInURL: String
+    /// `http://localhost:PORT/signin/NAME`: what the person opens. A reload that moves the
+    /// listener to another port changes it.
+    public internal(set) var signInURL: String
     private let scheduler: any Scheduler
-    private let endpoint: any TokenEndpoint
+    /// Replaced by a reload that changes `request_timeout`; the grant in flight keeps its own.
+    var endpoint: any TokenEndpoint
     private let logger: Logger
     /// Called when the account needs the person (for the notification hook), with the event
     /// (`signin_needed`, or `refresh_failed` for a permanent error) and the journal's words.
     var onNeedsPerson: ((Account, _ event: String, _ message: String) -> Void)?
+    /// Called after anything that may change the state `STATUS=` reports (signed in,
+    /// refreshed, failing, needs sign-in).
+    var onStateChange: (() -> Void)?
+    /// A reload removed or replaced the account: nothing it had in flight may land.
+    private(set) var retired = false
+    /// Fires when the account's own token stops being served, so that the state it reports
+    /// turns without waiting for another event.
+    private var staleTimer: EventLoop.TimerID?
 
     /// The account's own token first, then the extra ones in config order.
     let slots: [TokenSlot]
@@ -157,6 +167,7 @@ public final class Account {
     /// (unless the caller already did, for an error that says more than "sign in").
     func announceSignInNeeded(because reason: String, notify: Bool = true) {
         needsSignIn = true
+        onStateChange?()
         logger.notice(
             "signin_needed", "account \(name) needs sign-in: open \(signInURL)", account: name,
             ["REASON": reason, "SIGNIN_URL": signInURL])
@@ -170,7 +181,11 @@ public final class Account {
         let settings = self.settings
         logger.info("code_exchange", "account \(name): redeeming the authorization code", account: name)
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
-            guard let self else { return }
+            guard let self, !self.retired else {
+                // A reload removed or replaced the account while its code was at the provider.
+                reply(.failed(summary: "the account's configuration changed while signing in", advice: "Sign in again from the daemon's sign-in link."))
+                return
+            }
             switch self.interpret(result) {
             case .granted(let grant):
                 if let nonce, let problem = Self.nonceProblem(idToken: grant.idToken, expected: nonce) {
@@ -265,7 +280,7 @@ public final class Account {
         let verb = slot.extra == nil ? "refreshing the access token" : "minting token \(slot.label)"
         logger.info("refresh_started", "account \(name): \(verb) (\(reason))", account: name, slot.fields)
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
-            guard let self else { return }
+            guard let self, !self.retired else { return }
             self.finishRefresh(slot, self.interpret(result), startedGeneration: startedGeneration)
             self.sendNextGrant()
         }
@@ -325,6 +340,7 @@ public final class Account {
             let next = kind == .transient ? "the refresh token is kept and the refresh retried" : unavailableMessage(slot)
             finishRefreshCompletions(slot, .error("refresh of \(slot.label) failed: \(summary); \(next)"))
             answerWaitersWithCurrent(slot)
+            onStateChange?()
         }
     }
 
@@ -382,7 +398,43 @@ public final class Account {
                 self.announceSignInNeeded(because: "the access token expired and there is no refresh token")
             }
         }
+        if slot === primary { watchForStaleness(slot) }
+        onStateChange?()
         if let value = usableToken(slot) { answerWaiters(slot, .token(value)) }
+    }
+
+    private func watchForStaleness(_ slot: TokenSlot) {
+        if let staleTimer { scheduler.cancel(staleTimer) }
+        staleTimer = nil
+        // Only for someone listening (STATUS= under systemd): otherwise no timer at all.
+        guard onStateChange != nil, let token = slot.token else { return }
+        let margin = RefreshPolicy.serveMargin(lifetime: token.lifetime)
+        staleTimer = scheduler.schedule(at: token.expiresAt.adding(seconds: -margin)) { [weak self] in
+            self?.staleTimer = nil
+            self?.onStateChange?()
+        }
+    }
+
+    // MARK: Reload
+
+    /// A reload removed the account or changed its settings: every timer stops, every waiting
+    /// client and `refresh` caller gets `message`, and whatever is in flight is dropped when
+    /// it lands. The tokens go with the object.
+    func retire(because message: String) {
+        retired = true
+        onNeedsPerson = nil
+        onStateChange = nil
+        queue.removeAll()
+        for timer in [expiryTimer, staleTimer].compactMap({ $0 }) { scheduler.cancel(timer) }
+        expiryTimer = nil
+        staleTimer = nil
+        refreshToken = nil
+        for slot in slots {
+            slot.refreshing = false
+            finishRefreshCompletions(slot, .error(message))
+            answerWaiters(slot, .error(message))
+            slot.reset(cancelling: scheduler)
+        }
     }
 
     private func scheduleRefresh(_ slot: TokenSlot, at deadline: Instant) {

@@ -39,12 +39,7 @@ extension Daemon {
         }
         switch command {
         case "token":
-            account.requestToken(slot) { answer in
-                switch answer {
-                case .token(let token): reply(token)
-                case .error(let message): reply("error: " + message)
-                }
-            }
+            requestToken(label: slot.label, reply: reply)
         case "signin":
             reply(account.signInURL)
         default:

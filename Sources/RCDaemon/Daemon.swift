@@ -8,52 +8,78 @@ import RCSystem
 /// The running daemon: one event loop that owns the accounts, the redirect listener and the
 /// sockets, started by `redirect-catcher run`.
 public final class Daemon {
-    public let config: Config
+    /// The configuration in force (a reload replaces it).
+    public internal(set) var config: Config
     public let runtimeDirectory: String
     let logger: Logger
     let loop: EventLoop
-    let endpoint: any TokenEndpoint
+    var endpoint: any TokenEndpoint
     let metadata: any MetadataTransport
+    /// Whether `endpoint` is the daemon's own HTTPS transport, rebuilt when `request_timeout`
+    /// changes (tests bring their own).
+    let ownsEndpoint: Bool
+    let environment: [String: String]
     let notify: SystemdNotify
-    let notifyHook: NotifyHook?
+    var notifyHook: NotifyHook?
+    /// Where `run` read the config, for a reload; nil: SIGHUP cannot reload.
+    let configPath: String?
     var accounts: [String: Account] = [:]
     var accountOrder: [String] = []
+    /// Each account's settings as loaded, before discovery: what a reload compares.
+    var loadedSettings: [AccountSettings] = []
     let flows = SignInFlows()
     let resultPages = ResultPages()
     var listener: HTTPListener?
     var sockets: SocketServer?
     var callbackPaths: Set<String> = []
+    /// The sockets systemd passed, until `start` takes them.
+    var activation: SocketActivation
+    /// The redirect listener's sockets are systemd's: a reload cannot move it to another port.
+    var listenerIsActivated = false
+    /// Where control.sock listens: in the runtime directory, or where systemd bound it.
+    var controlPath = ""
+    var lastStatus: String?
+    var reloadInProgress = false
+    var reloadRequestedAgain = false
 
     /// The port the redirect listener bound (useful when `listen.port` is 0).
-    public private(set) var port: UInt16 = 0
+    public internal(set) var port: UInt16 = 0
 
     /// Called on the loop thread once everything listens (after READY=1), with the port.
     public var onReady: ((UInt16) -> Void)?
+    /// Called on the loop thread after each reload has been applied or refused (after READY=1).
+    public var onReloaded: (() -> Void)?
 
     /// `endpoint` and `metadata` replace the HTTPS transport (with the config's
-    /// `request_timeout`) in tests.
+    /// `request_timeout`) in tests. `configPath` is what SIGHUP re-reads; `passedSockets` are
+    /// the sockets systemd passed (socket activation).
     public init(
         config: Config, environment: [String: String], logger: Logger, endpoint: (any TokenEndpoint)? = nil,
-        metadata: (any MetadataTransport)? = nil
+        metadata: (any MetadataTransport)? = nil, configPath: String? = nil, passedSockets: [PassedDescriptors.Entry] = []
     ) throws {
         self.config = config
         self.logger = logger
+        self.environment = environment
+        self.configPath = configPath
         let https = HTTPSTokenEndpoint(timeoutSeconds: config.requestTimeout, environment: environment)
         self.endpoint = endpoint ?? https
+        self.ownsEndpoint = endpoint == nil
         self.metadata = metadata ?? https
         self.notify = SystemdNotify(environment: environment)
         self.notifyHook = config.notifyCommand.map { NotifyHook(command: $0, environment: environment, logger: logger) }
         self.runtimeDirectory = try RuntimeDirectory.path(environment: environment)
+        self.activation = try SocketActivation.sort(passedSockets, logger: logger)
         self.loop = try EventLoop()
     }
 
-    /// Binds everything, tells systemd it is ready, and serves until SIGTERM or SIGINT.
+    /// Binds everything, tells systemd it is ready, and serves until SIGTERM or SIGINT;
+    /// SIGHUP reloads the config.
     public func run() throws {
         signal(SIGPIPE, SIG_IGN)
         try loop.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [weak self] signo in
             guard let self else { return }
             if signo == SIGHUP {
-                self.logger.notice("reload_unsupported", "SIGHUP received: reloading is not supported yet; restart to apply a new configuration")
+                self.reload()
                 return
             }
             self.logger.info("stopping", "stopping on signal \(signo)")
@@ -78,77 +104,143 @@ public final class Daemon {
         for settings in config.accounts {
             configured.append(try ProviderDiscovery.resolve(settings, transport: metadata, logger: logger))
         }
+        loadedSettings = config.accounts
         try RuntimeDirectory.prepare(runtimeDirectory)
         // Claim every socket path before binding anything, so that a second daemon stops
-        // here with a clear message rather than half-started.
-        let socketNames = ["control"] + configured.flatMap { account in [account.name] + account.tokens.map { account.name + "." + $0.name } }
-        for name in socketNames {
+        // here with a clear message rather than half-started. A control.sock systemd bound is
+        // systemd's: it is served as it is.
+        let controlPassed = activation.control != nil
+        for name in (controlPassed ? [] : ["control"]) + configured.flatMap(Self.socketLabels) {
             try RuntimeDirectory.claimSocketPath(socketPath(name))
         }
-        let listener: HTTPListener
-        do {
-            listener = try HTTPListener(loop: loop, port: config.listenPort, logger: logger) { [weak self] request, respond in
-                guard let self else { return }
-                self.route(request, respond)
-            }
-        } catch {
-            throw RuntimeDirectory.Problem(
-                description:
-                    "cannot listen on localhost port \(config.listenPort): \(error)\(error.errno == EADDRINUSE ? " (is another redirect-catcher running, or another program using the port? change listen.port)" : "")"
-            )
-        }
+        let listener = try makeListener()
         self.listener = listener
         port = listener.port
-        for settings in configured {
-            let resolved = Self.resolvingPort(settings, port: port)
-            let account = Account(
-                settings: resolved, signInURL: "http://localhost:\(port)/signin/\(settings.name)", scheduler: loop,
-                endpoint: endpoint, logger: logger)
-            if let notifyHook {
-                account.onNeedsPerson = { account, event, message in
-                    notifyHook.run(
-                        NotifyHook.Notice(
-                            account: account.name, event: event, signInURL: account.signInURL, message: message,
-                            episode: account.generation))
-                }
-            }
-            accounts[settings.name] = account
-            accountOrder.append(settings.name)
-            if let path = try? WebURL.parse(resolved.redirectURI).path { callbackPaths.insert(path) }
-        }
         let sockets = SocketServer(loop: loop, logger: logger)
         self.sockets = sockets
-        for name in accountOrder {
-            guard let account = accounts[name] else { continue }
-            for slot in account.slots {
-                try sockets.listen(path: socketPath(slot.label)) { [weak sockets, weak slot] client in
-                    guard let slot else { return }
-                    account.requestToken(slot) { reply in
-                        guard let sockets else { return }
-                        switch reply {
-                        case .token(let token): sockets.reply(client, token)
-                        case .error(let message): sockets.reply(client, "error: " + message)
-                        }
-                    }
-                }
-            }
+        for settings in configured {
+            addAccount(settings)
         }
-        try sockets.listen(path: socketPath("control")) { [weak self, weak sockets] client in
-            guard let sockets else { return }
-            sockets.readLine(from: client) { line in
-                guard let self, let line else { return }
-                self.control(line) { sockets.reply(client, $0) }
-            }
+        for label in configured.flatMap(Self.socketLabels) {
+            try serveTokenSocket(label)
         }
+        try serveControlSocket()
         logger.info(
             "started",
-            "redirect-catcher \(Version.current) listening on http://localhost:\(port) with \(accountOrder.count) account(s); sockets in \(runtimeDirectory)",
+            "redirect-catcher \(Version.current) listening on http://localhost:\(port) with \(accountOrder.count) account(s); sockets in \(runtimeDirectory)\(controlPassed || listenerIsActivated ? " (socket-activated)" : "")",
             ["PORT": String(port)])
         for name in accountOrder {
             accounts[name]?.announceSignInNeeded(because: "no token yet")
         }
-        notify.send("READY=1", "STATUS=\(statusLine())")
+        lastStatus = statusLine()
+        notify.send("READY=1", "STATUS=\(lastStatus ?? "")")
+        startWatchdog()
         onReady?(port)
+    }
+
+    /// The redirect listener: on the sockets systemd passed, or bound on `listen.port`.
+    private func makeListener() throws -> HTTPListener {
+        let router: (BrowserRequest, @escaping HTTPListener.Respond) -> Void = { [weak self] request, respond in
+            self?.route(request, respond)
+        }
+        if let activatedPort = activation.httpPort {
+            let listener = try HTTPListener(loop: loop, listeners: activation.http, port: activatedPort, logger: logger, router: router)
+            activation.http = []
+            listenerIsActivated = true
+            if config.listenPort != 0 && config.listenPort != activatedPort {
+                logger.warning(
+                    "port_mismatch",
+                    "systemd passed the redirect listener on port \(activatedPort) but listen.port is \(config.listenPort): using \(activatedPort); redirect URIs that name port \(config.listenPort) will not reach the daemon until the two agree",
+                    ["PORT": String(activatedPort)])
+            }
+            return listener
+        }
+        do {
+            return try HTTPListener(loop: loop, port: config.listenPort, logger: logger, router: router)
+        } catch {
+            throw RuntimeDirectory.Problem(description: Self.bindFailure(port: config.listenPort, error))
+        }
+    }
+
+    static func bindFailure(port: UInt16, _ error: SystemError) -> String {
+        "cannot listen on localhost port \(port): \(error)\(error.errno == EADDRINUSE ? " (is another redirect-catcher running, or another program using the port? change listen.port)" : "")"
+    }
+
+    /// control.sock: the one systemd passed, or bound here.
+    private func serveControlSocket() throws {
+        guard let sockets else { return }
+        let handler: (SocketServer.Client) -> Void = { [weak self] client in
+            guard let self, let sockets = self.sockets else { return }
+            sockets.readLine(from: client) { [weak self] line in
+                guard let self, let line else { return }
+                self.control(line) { self.sockets?.reply(client, $0) }
+            }
+        }
+        guard let passed = activation.control else {
+            controlPath = socketPath("control")
+            try sockets.listen(path: controlPath, onClient: handler)
+            return
+        }
+        activation.control = nil
+        let path = activation.controlPath ?? socketPath("control")
+        controlPath = path
+        if path != socketPath("control") {
+            logger.warning(
+                "socket_path_mismatch",
+                "systemd passed control.sock at \(path), but clients look for it at \(socketPath("control")); check ListenStream= in redirect-catcher.socket")
+        }
+        try sockets.adopt(passed, path: path, onClient: handler)
+    }
+
+    /// `NAME.sock`: a client gets the account's token (or what to do) and the socket closes.
+    /// The account is looked up when the client arrives, so a reload that rebuilds the account
+    /// keeps its socket file in place.
+    func serveTokenSocket(_ label: String) throws(SystemError) {
+        try sockets?.listen(path: socketPath(label)) { [weak self] client in
+            guard let self else { return }
+            self.requestToken(label: label) { self.sockets?.reply(client, $0) }
+        }
+    }
+
+    /// The token (or an `error:` line) for `work` or `work.graph`.
+    func requestToken(label: String, reply: @escaping (String) -> Void) {
+        let parts = label.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let account = accounts[parts[0]], let slot = account.slot(named: parts.count == 2 ? parts[1] : nil) else {
+            reply("error: \(label) is no longer configured")
+            return
+        }
+        account.requestToken(slot) { [logger] answer in
+            switch answer {
+            case .token(let token):
+                logger.debug("token_served", "served \(slot.label)'s access token to a local client", account: account.name, slot.fields)
+                reply(token)
+            case .error(let message):
+                reply("error: " + message)
+            }
+        }
+    }
+
+    /// Creates the account for `settings` (discovered), on the listener's port.
+    func addAccount(_ settings: AccountSettings) {
+        let resolved = Self.resolvingPort(settings, port: port)
+        let account = Account(
+            settings: resolved, signInURL: signInURL(settings.name), scheduler: loop, endpoint: endpoint, logger: logger)
+        account.onNeedsPerson = { [weak self] account, event, message in
+            self?.notifyHook?.run(
+                NotifyHook.Notice(
+                    account: account.name, event: event, signInURL: account.signInURL, message: message, episode: account.generation))
+        }
+        if notify.socketPath != nil { account.onStateChange = { [weak self] in self?.publishStatus() } }
+        accounts[settings.name] = account
+        if !accountOrder.contains(settings.name) { accountOrder.append(settings.name) }
+        if let path = try? WebURL.parse(resolved.redirectURI).path { callbackPaths.insert(path) }
+    }
+
+    func signInURL(_ name: String) -> String { "http://localhost:\(port)/signin/\(name)" }
+
+    /// The socket names an account serves: its own, then one per extra token.
+    static func socketLabels(_ settings: AccountSettings) -> [String] {
+        [settings.name] + settings.tokens.map { settings.name + "." + $0.name }
     }
 
     private func shutdown() {
@@ -165,13 +257,5 @@ public final class Daemon {
 
     func socketPath(_ name: String) -> String {
         runtimeDirectory + "/" + name + ".sock"
-    }
-
-    private func statusLine() -> String {
-        let signedIn = accountOrder.filter { accounts[$0]?.usableToken != nil }
-        let waiting = accountOrder.filter { accounts[$0]?.usableToken == nil }
-        var parts = ["\(signedIn.count) signed in"]
-        if !waiting.isEmpty { parts.append("\(waiting.count) needs sign-in: " + waiting.joined(separator: ", ")) }
-        return parts.joined(separator: ", ")
     }
 }

@@ -74,14 +74,32 @@ final class HTTPListener {
 
     /// Binds 127.0.0.1 and ::1 on `port` (0: a free port, the same on both). A machine
     /// without IPv6 loopback gets 127.0.0.1 alone.
-    init(
+    convenience init(
         loop: EventLoop, port requested: UInt16, logger: Logger, limits: Limits = Limits(),
+        router: @escaping (BrowserRequest, @escaping Respond) -> Void
+    ) throws(SystemError) {
+        let (listeners, port) = try Self.bind(port: requested, logger: logger)
+        try self.init(loop: loop, listeners: listeners, port: port, logger: logger, limits: limits, router: router)
+    }
+
+    /// Serves on loopback sockets already listening on `port` (from systemd, with socket
+    /// activation; the caller has checked what they are bound to).
+    init(
+        loop: EventLoop, listeners: [FileDescriptor], port: UInt16, logger: Logger, limits: Limits = Limits(),
         router: @escaping (BrowserRequest, @escaping Respond) -> Void
     ) throws(SystemError) {
         self.loop = loop
         self.logger = logger
         self.limits = limits
         self.router = router
+        self.port = port
+        self.listeners = listeners
+        for listener in listeners {
+            try loop.register(listener.rawValue, interest: .read) { [weak self] _ in self?.acceptAll(listener) }
+        }
+    }
+
+    private static func bind(port requested: UInt16, logger: Logger) throws(SystemError) -> ([FileDescriptor], UInt16) {
         var attempt = 0
         while true {
             attempt += 1
@@ -89,18 +107,13 @@ final class HTTPListener {
             let bound = try Socket.localPort(v4)
             do {
                 let v6 = try Socket.listenTCP(.ipv6, port: bound)
-                listeners = [v4, v6]
+                return ([v4, v6], bound)
             } catch where error.errno == EADDRNOTAVAIL || error.errno == EAFNOSUPPORT {
                 logger.warning("ipv6_unavailable", "no IPv6 loopback (\(error)): listening on 127.0.0.1 only")
-                listeners = [v4]
+                return ([v4], bound)
             } catch where error.errno == EADDRINUSE && requested == 0 && attempt < 8 {
                 continue  // the kernel's free IPv4 port is taken on ::1; pick another
             }
-            port = bound
-            break
-        }
-        for listener in listeners {
-            try loop.register(listener.rawValue, interest: .read) { [weak self] _ in self?.acceptAll(listener) }
         }
     }
 

@@ -73,6 +73,12 @@ final class SignInFlows {
         return expired
     }
 
+    /// Forgets `account`'s pending flows: a reload removed or changed it, and a code from the
+    /// old settings' provider must not reach the new settings' token endpoint.
+    func discard(account: String) {
+        pending.removeAll { $0.account == account }
+    }
+
     /// Whether `account` has a flow the person may still finish.
     func hasPending(account: String) -> Bool {
         pending.contains { $0.account == account }

@@ -26,15 +26,24 @@ final class SocketServer {
     static let clientDeadlineSeconds: Double = RefreshPolicy.waitForRefresh + 10
     static let maximumRequestLine = 4096
 
+    private struct Listener {
+        let fd: FileDescriptor
+        /// False for a socket systemd made (socket activation): its file is systemd's to remove.
+        let ownsPath: Bool
+    }
+
     private let loop: EventLoop
     private let logger: Logger
     private let ownerUID = getuid()
-    private var listeners: [String: FileDescriptor] = [:]
+    private var listeners: [String: Listener] = [:]
     private var clients: [Int32: Client] = [:]
+    /// accept(2) fails the same way for every waiting client (EMFILE): one line a second.
+    private let acceptFailures: RateLimitedLog
 
     init(loop: EventLoop, logger: Logger) {
         self.loop = loop
         self.logger = logger
+        self.acceptFailures = RateLimitedLog(event: "accept_failed", scheduler: loop, logger: logger)
     }
 
     /// Open client connections, for tests and status.
@@ -43,22 +52,38 @@ final class SocketServer {
     /// Listens at `path` (mode 0600, after `RuntimeDirectory.claimSocketPath`) and hands
     /// each client of this uid to `onClient`.
     func listen(path: String, onClient: @escaping (Client) -> Void) throws(SystemError) {
-        let listener = try Socket.listenUnix(path: path, mode: 0o600)
+        try serve(Socket.listenUnix(path: path, mode: 0o600), path: path, ownsPath: true, onClient: onClient)
+    }
+
+    /// Serves on a listening socket someone else bound at `path` (systemd, with socket
+    /// activation), which stays theirs: closing does not remove its file.
+    func adopt(_ listener: FileDescriptor, path: String, onClient: @escaping (Client) -> Void) throws(SystemError) {
+        try serve(listener, path: path, ownsPath: false, onClient: onClient)
+    }
+
+    private func serve(_ listener: FileDescriptor, path: String, ownsPath: Bool, onClient: @escaping (Client) -> Void) throws(SystemError) {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         try loop.register(listener.rawValue, interest: .read) { [weak self] _ in
             self?.acceptAll(listener, name: name, onClient: onClient)
         }
-        listeners[path] = listener
+        listeners[path] = Listener(fd: listener, ownsPath: ownsPath)
     }
 
-    /// Closes every listener (removing its socket file) and client.
+    /// The paths listened on.
+    var paths: Set<String> { Set(listeners.keys) }
+
+    /// Stops listening at `path` and removes its file (if it is ours). Clients already
+    /// accepted finish their exchange.
+    func stopListening(path: String) {
+        guard let listener = listeners.removeValue(forKey: path) else { return }
+        loop.unregister(listener.fd.rawValue)
+        listener.fd.close()
+        if listener.ownsPath { unlink(path) }
+    }
+
+    /// Closes every listener (removing the socket files that are ours) and client.
     func close() {
-        for (path, listener) in listeners {
-            loop.unregister(listener.rawValue)
-            listener.close()
-            unlink(path)
-        }
-        listeners.removeAll()
+        for path in Array(listeners.keys) { stopListening(path: path) }
         for client in Array(clients.values) { drop(client) }
     }
 
@@ -68,7 +93,8 @@ final class SocketServer {
             do {
                 accepted = try Socket.accept(listener)
             } catch {
-                logger.warning("accept_failed", "\(name): \(error)")
+                // EMFILE and friends: the client waits in the backlog until a descriptor frees up.
+                acceptFailures.warning("\(name): \(error)")
                 return
             }
             guard let fd = accepted else { return }

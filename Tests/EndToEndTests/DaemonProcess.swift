@@ -26,7 +26,8 @@ final class DaemonProcess {
     static func childEnvironment(directory: String) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         for key in [
-            "RUNTIME_DIRECTORY", "NOTIFY_SOCKET", "CREDENTIALS_DIRECTORY", "LISTEN_FDS", "LISTEN_PID", "https_proxy", "HTTPS_PROXY",
+            "RUNTIME_DIRECTORY", "NOTIFY_SOCKET", "CREDENTIALS_DIRECTORY", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC",
+            "WATCHDOG_PID", "https_proxy", "HTTPS_PROXY",
             "no_proxy", "NO_PROXY",
         ] {
             environment.removeValue(forKey: key)
@@ -59,18 +60,7 @@ final class DaemonProcess {
                 atPath: runtimeDirectory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             let caPath = directory + "/ca.pem"
             if let caPEM { try caPEM.write(toFile: caPath, atomically: true, encoding: .utf8) }
-            var members: [(key: String, value: JSONValue)] = []
-            for (name, account) in accounts {
-                var account = account
-                if caPEM != nil, account["ca_file"] == nil { account["ca_file"] = .string(caPath) }
-                members.append((name, .object(account)))
-            }
-            let config = JSONObject(
-                [
-                    ("listen", .object(JSONObject([("port", .number(JSONNumber(Int64(0))))]))),
-                    ("accounts", .object(JSONObject(members))),
-                ] + settings)
-            try JSONWriter.write(.object(config)).write(toFile: configPath, atomically: true, encoding: .utf8)
+            try Self.writeConfig(configPath, accounts: accounts, caPath: caPEM == nil ? nil : caPath, settings: settings)
         } catch let failure as HarnessFailure {
             try? FileManager.default.removeItem(atPath: directory)
             throw failure
@@ -107,6 +97,35 @@ final class DaemonProcess {
     }
 
     deinit { stop() }
+
+    /// The config file `init` writes: `listen.port` 0 unless `settings` says otherwise, and
+    /// `caPath` as the `ca_file` of every account that has none.
+    static func writeConfig(
+        _ path: String, accounts: [(String, JSONObject)], caPath: String?, settings: [(key: String, value: JSONValue)]
+    ) throws {
+        var members: [(key: String, value: JSONValue)] = []
+        for (name, account) in accounts {
+            var account = account
+            if let caPath, account["ca_file"] == nil { account["ca_file"] = .string(caPath) }
+            members.append((name, .object(account)))
+        }
+        let listen: [(key: String, value: JSONValue)] =
+            settings.contains { $0.key == "listen" } ? [] : [("listen", .object(JSONObject([("port", .number(JSONNumber(Int64(0))))])))]
+        let config = JSONObject(listen + [("accounts", .object(JSONObject(members)))] + settings)
+        try JSONWriter.write(.object(config)).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// Replaces the config file (as a person editing it would), for a reload.
+    func rewriteConfig(accounts: [(String, JSONObject)], settings: [(key: String, value: JSONValue)] = []) throws {
+        let caPath = directory + "/ca.pem"
+        try Self.writeConfig(
+            configPath, accounts: accounts, caPath: FileManager.default.fileExists(atPath: caPath) ? caPath : nil, settings: settings)
+    }
+
+    /// `systemctl --user reload`: SIGHUP.
+    func reload() {
+        kill(process.processIdentifier, SIGHUP)
+    }
 
     /// Stops the daemon (SIGTERM, SIGKILL after 3 s) and removes its directory. Idempotent.
     func stop() {

@@ -221,6 +221,8 @@ extension Substring {
 
         #expect(try daemon.readSocket("work") == "AT-SECRET-D\n")
         #expect(try daemon.control("token work") == "AT-SECRET-D")
+        // Each token served is a debug event, without the token.
+        #expect(daemon.sink.events.filter { $0.event == "token_served" && $0.level == .debug && $0.fields["ACCOUNT"] == "work" }.count == 2)
         #expect(try daemon.control("status").contains(#""state":"signed_in""#))
         daemon.endpoint.enqueue(Reply.grant(access: "AT-SECRET-E"))
         #expect(try daemon.control("refresh work") == "ok: work refreshed")
