@@ -180,11 +180,16 @@ class Browser:
         if status != 302 or not authorize:
             raise BenchFailure(f"/signin/{account} answered {status}")
         callback = self.approve(authorize)
+        # The callback answers with a 303 to its result page once the code is redeemed; the
+        # figure is that request (the exchange included), not the page fetched after it.
         start = time.perf_counter_ns()
-        status, _, page = self.request(callback)
+        status, result, _ = self.request(callback)
         elapsed = time.perf_counter_ns() - start
+        if status != 303 or not result or not result.startswith("/result/"):
+            raise BenchFailure(f"the callback for {account} answered {status}, not a 303 to its result page")
+        status, _, page = self.request(f"http://localhost:{self.port}{result}")
         if status != 200 or f"Signed in to {account}" not in page:
-            raise BenchFailure(f"the callback for {account} answered {status}")
+            raise BenchFailure(f"the result page for {account} answered {status}")
         return elapsed
 
     def direct_exchange(self, authorize_url, token_url):
