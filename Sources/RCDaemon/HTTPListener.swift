@@ -148,6 +148,7 @@ final class HTTPListener {
                 // EMFILE and friends: leave the rest in the backlog until a descriptor frees up.
                 rejectionLog("accept_failed").warning("HTTP listener: \(error)")
                 evictOldestDawdler()
+                loop.pauseReading(listener.rawValue, seconds: 0.1)
                 return
             }
             guard let fd = accepted else { return }

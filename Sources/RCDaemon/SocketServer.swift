@@ -93,8 +93,10 @@ final class SocketServer {
             do {
                 accepted = try Socket.accept(listener)
             } catch {
-                // EMFILE and friends: the client waits in the backlog until a descriptor frees up.
+                // EMFILE and friends: the client waits in the backlog until a descriptor frees
+                // up; the listener stays readable, so stop watching it for a moment.
                 acceptFailures.warning("\(name): \(error)")
+                loop.pauseReading(listener.rawValue, seconds: 0.1)
                 return
             }
             guard let fd = accepted else { return }

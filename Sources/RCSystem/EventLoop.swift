@@ -43,6 +43,10 @@ public final class EventLoop: @unchecked Sendable {
     private let wakeFD: FileDescriptor
     private var signalFD: FileDescriptor?
     private var handlers: [Int32: (Readiness) -> Void] = [:]
+    /// Bumped on every registration, so that a delayed action can tell a descriptor number
+    /// reused by a newer registration from the one it meant.
+    private var registrations: [Int32: UInt64] = [:]
+    private var nextRegistration: UInt64 = 0
     private var timerHeap: [Timer] = []
     private var timerBodies: [UInt64: () -> Void] = [:]
     private var nextTimerID: UInt64 = 1
@@ -80,6 +84,8 @@ public final class EventLoop: @unchecked Sendable {
     public func register(_ fd: Int32, interest: Interest, handler: @escaping (Readiness) -> Void) throws(SystemError) {
         try add(fd, token: UInt64(UInt32(bitPattern: fd)), interest: interest)
         handlers[fd] = handler
+        nextRegistration += 1
+        registrations[fd] = nextRegistration
     }
 
     /// Changes what `fd` is watched for.
@@ -92,7 +98,21 @@ public final class EventLoop: @unchecked Sendable {
     /// Stops watching `fd`. Call before closing it.
     public func unregister(_ fd: Int32) {
         if handlers.removeValue(forKey: fd) != nil {
+            registrations.removeValue(forKey: fd)
             _ = rc_epoll_ctl(epoll.rawValue, Int32(RC_EPOLL_DEL), fd, 0, 0)
+        }
+    }
+
+    /// Stops reporting `fd` for `seconds`, then watches it for reading again, unless it was
+    /// unregistered (or its number reused) meanwhile. For a listener whose accept(2) fails for
+    /// want of descriptors (EMFILE): it stays readable, and this level-triggered loop would
+    /// otherwise spin on it until a descriptor frees up.
+    public func pauseReading(_ fd: Int32, seconds: Double) {
+        guard let registration = registrations[fd] else { return }
+        try? modify(fd, interest: [])
+        schedule(at: now.adding(seconds: seconds)) { [weak self] in
+            guard let self, self.registrations[fd] == registration else { return }
+            try? self.modify(fd, interest: .read)
         }
     }
 

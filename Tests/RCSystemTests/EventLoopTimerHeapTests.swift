@@ -31,3 +31,32 @@ import Testing
         #expect(fired.values == fired.values.sorted())
     }
 }
+
+@Suite struct EventLoopPauseTests {
+    /// A paused descriptor is not reported until the pause ends, then is again; a paused
+    /// descriptor that was unregistered meanwhile stays unregistered.
+    @Test func pauseReadingSilencesADescriptorForAWhile() throws {
+        let loop = try EventLoop()
+        let (a, b) = socketPair(nonBlocking: true)
+        _ = try b.write(Array("x".utf8), from: 0)
+        var reports: [Instant] = []
+        var pausedAt: Instant?
+        try loop.register(a.rawValue, interest: .read) { _ in
+            reports.append(loop.now)
+            if pausedAt == nil {
+                pausedAt = loop.now
+                loop.pauseReading(a.rawValue, seconds: 0.05)
+            } else {
+                loop.stop()
+            }
+        }
+        loop.run()
+        #expect(reports.count == 2)
+        if let start = pausedAt, let last = reports.last {
+            #expect(last.seconds(since: start) >= 0.05)
+        }
+        loop.unregister(a.rawValue)
+        loop.pauseReading(a.rawValue, seconds: 0.01)  // not registered: nothing to pause or resume
+        #expect(loop.registeredCount == 0)
+    }
+}
