@@ -53,14 +53,85 @@ public enum ChildProcess {
         return Outcome(termination: reap(pid), timedOut: true)
     }
 
-    /// posix_spawnp with the clean start described above; returns the child's pid.
-    static func spawn(_ argv: [String], environment: [String]) throws(SystemError) -> pid_t {
+    /// What a conversation with a helper process came to: everything it wrote to stdout, and
+    /// how it ended.
+    public struct Conversation: Sendable, Equatable {
+        public let output: [UInt8]
+        public let outcome: Outcome
+        /// True when the child wrote more than the caller's limit (the output is cut there and
+        /// the child killed).
+        public let outputTooLong: Bool
+    }
+
+    /// Runs `argv` with `input` on its stdin and collects its stdout, both one end of a Unix
+    /// socket pair (so a child that dies early gives EPIPE here, never SIGPIPE). The child
+    /// starts as `run` describes; it is killed (SIGKILL to its process group) when it has not
+    /// finished within `timeoutSeconds` or writes more than `maxOutput` bytes. Blocks the
+    /// calling thread.
+    public static func converse(
+        _ argv: [String], environment: [String], input: [UInt8], timeoutSeconds: Double, maxOutput: Int
+    ) throws(SystemError) -> Conversation {
+        var ends: [Int32] = [-1, -1]
+        _ = try syscall("socketpair") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) }
+        let ours = FileDescriptor(owning: ends[0])
+        let theirs = FileDescriptor(owning: ends[1])
+        let pid = try spawn(argv, environment: environment, stdio: theirs.rawValue)
+        theirs.close()
+        let pidfd = rc_pidfd_open(pid)
+        defer { if pidfd >= 0 { close(pidfd) } }
+        let deadline = Instant.deadline(afterSeconds: timeoutSeconds)
+        var output: [UInt8] = []
+        var tooLong = false
+        var finished = false
+        do {
+            try ours.setNonBlocking()
+            try ours.writeAll(input, deadline: deadline)
+            _ = shutdown(ours.rawValue, Int32(SHUT_WR))
+            reading: while try ours.waitFor(writing: false, until: deadline) {
+                switch try ours.read(appendingTo: &output, max: 65536) {
+                case .bytes:
+                    if output.count > maxOutput {
+                        output.removeSubrange(maxOutput...)
+                        tooLong = true
+                        break reading
+                    }
+                case .wouldBlock: continue
+                case .endOfFile:
+                    finished = true
+                    break reading
+                }
+            }
+        } catch {
+            // The child went away while we wrote (EPIPE) or read (ECONNRESET): what it wrote
+            // so far and how it ended say the rest.
+            finished = true
+        }
+        ours.close()
+        if finished {
+            let remaining = max(0, deadline.seconds(since: Instant.now(.monotonic)))
+            if let termination = waitForExit(pid, pidfd: pidfd, seconds: remaining) {
+                return Conversation(output: output, outcome: Outcome(termination: termination, timedOut: false), outputTooLong: false)
+            }
+        }
+        kill(-pid, SIGKILL)
+        return Conversation(output: output, outcome: Outcome(termination: reap(pid), timedOut: !tooLong), outputTooLong: tooLong)
+    }
+
+    /// posix_spawnp with the clean start described above; returns the child's pid. With
+    /// `stdio`, the child's stdin and stdout are that descriptor instead of /dev/null.
+    static func spawn(_ argv: [String], environment: [String], stdio: Int32? = nil) throws(SystemError) -> pid_t {
         guard let program = argv.first, !program.isEmpty else { throw SystemError("posix_spawn", errno: EINVAL) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        if let stdio {
+            // dup2 clears close-on-exec on the copies; closefrom below closes the original.
+            posix_spawn_file_actions_adddup2(&actions, stdio, 0)
+            posix_spawn_file_actions_adddup2(&actions, stdio, 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
         rc_spawn_file_actions_closefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
