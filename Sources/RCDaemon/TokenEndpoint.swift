@@ -24,10 +24,55 @@ public protocol MetadataTransport: Sendable {
     func get(_ location: String, caFile: String?) -> Result<HTTPResponseMessage, TransportFailure>
 }
 
+/// One HTTP request to a token endpoint or metadata location, as a transport carries it out:
+/// what `HTTPSTokenEndpoint` does in this process, and what `HelperTokenEndpoint` hands to a
+/// helper process.
+public struct ExchangeOrder: Sendable, Equatable {
+    public var method: String
+    /// The absolute URL, as the config (or the metadata document) gave it.
+    public var location: String
+    /// Headers besides Host, Accept, User-Agent, Connection and Content-Length, which the
+    /// transport sets itself.
+    public var headers: HTTPHeaders
+    public var body: [UInt8]?
+    public var caFile: String?
+
+    public init(method: String, location: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]? = nil, caFile: String? = nil) {
+        self.method = method
+        self.location = location
+        self.headers = headers
+        self.body = body
+        self.caFile = caFile
+    }
+}
+
+/// A transport that carries out `ExchangeOrder`s; token requests and metadata fetches are
+/// both built here, once, whichever process does the HTTPS.
+public protocol ExchangeTransport: TokenEndpoint, MetadataTransport {
+    /// One request, one response, within the transport's time limit. Blocks.
+    func perform(_ order: ExchangeOrder) -> Result<HTTPResponseMessage, TransportFailure>
+}
+
+extension ExchangeTransport {
+    public func send(_ request: TokenRequest, for account: AccountSettings) -> Result<HTTPResponseMessage, TransportFailure> {
+        if let failure = request.failure {
+            return .failure(TransportFailure(description: failure))
+        }
+        var headers = HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")])
+        for (name, value) in request.headers { headers.add(name, value) }
+        return perform(
+            ExchangeOrder(method: "POST", location: account.tokenURL, headers: headers, body: Array(request.bodyText.utf8), caFile: account.caFile))
+    }
+
+    public func get(_ location: String, caFile: String?) -> Result<HTTPResponseMessage, TransportFailure> {
+        perform(ExchangeOrder(method: "GET", location: location, caFile: caFile))
+    }
+}
+
 /// POSTs token requests (and GETs metadata documents) over TLS (OpenSSL, verified against the system store or the
 /// account's `ca_file`), or plain HTTP to a loopback host. Never follows redirects. HTTPS goes
 /// through the CONNECT proxy that `https_proxy` names, unless `no_proxy` exempts the host.
-public final class HTTPSTokenEndpoint: TokenEndpoint, MetadataTransport {
+public final class HTTPSTokenEndpoint: ExchangeTransport {
     /// The whole exchange (DNS, connect, proxy, handshake, request, response) must fit in this.
     public let timeoutSeconds: Double
     public let proxySettings: ProxySettings
@@ -40,29 +85,15 @@ public final class HTTPSTokenEndpoint: TokenEndpoint, MetadataTransport {
         self.proxySettings = ProxySettings(environment: environment)
     }
 
-    public func send(_ request: TokenRequest, for account: AccountSettings) -> Result<HTTPResponseMessage, TransportFailure> {
-        if let failure = request.failure {
-            return .failure(TransportFailure(description: failure))
-        }
+    public func perform(_ order: ExchangeOrder) -> Result<HTTPResponseMessage, TransportFailure> {
         let url: WebURL
         do {
-            url = try WebURL.parse(account.tokenURL)
+            url = try WebURL.parse(order.location)
         } catch {
-            return .failure(TransportFailure(description: "token_url \(account.tokenURL) is not a usable URL: \(error)"))
+            let what = order.method == "POST" ? "token_url \(order.location)" : order.location
+            return .failure(TransportFailure(description: "\(what) is not a usable URL: \(error)"))
         }
-        var headers = HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")])
-        for (name, value) in request.headers { headers.add(name, value) }
-        return exchange(method: "POST", url: url, headers: headers, body: Array(request.bodyText.utf8), caFile: account.caFile)
-    }
-
-    public func get(_ location: String, caFile: String?) -> Result<HTTPResponseMessage, TransportFailure> {
-        let url: WebURL
-        do {
-            url = try WebURL.parse(location)
-        } catch {
-            return .failure(TransportFailure(description: "\(location) is not a usable URL: \(error)"))
-        }
-        return exchange(method: "GET", url: url, headers: HTTPHeaders([]), body: nil, caFile: caFile)
+        return exchange(method: order.method, url: url, headers: order.headers, body: order.body, caFile: order.caFile)
     }
 
     /// One request, one response, one connection, within `timeoutSeconds`.
