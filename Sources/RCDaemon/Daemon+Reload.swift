@@ -105,7 +105,7 @@ extension Daemon {
             logger.notice("listening", "the redirect listener moved to http://localhost:\(port)", ["PORT": String(port)])
         }
         if ownsEndpoint && new.requestTimeout != config.requestTimeout {
-            endpoint = HTTPSTokenEndpoint(timeoutSeconds: new.requestTimeout, environment: environment)
+            endpoint = Self.transport(helper: exchangeHelper, timeoutSeconds: new.requestTimeout, environment: environment)
         }
         notifyHook = new.notifyCommand.map { NotifyHook(command: $0, environment: environment, logger: logger) }
         if new.logLevel != config.logLevel {

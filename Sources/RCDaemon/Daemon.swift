@@ -19,6 +19,8 @@ public final class Daemon {
     /// changes (tests bring their own).
     let ownsEndpoint: Bool
     let environment: [String: String]
+    /// How to start the exchange helper (see `HelperTokenEndpoint`); nil: HTTPS in-process.
+    let exchangeHelper: [String]?
     let notify: SystemdNotify
     var notifyHook: NotifyHook?
     /// Where `run` read the config, for a reload; nil: SIGHUP cannot reload.
@@ -51,17 +53,19 @@ public final class Daemon {
     public var onReloaded: (() -> Void)?
 
     /// `endpoint` and `metadata` replace the HTTPS transport (with the config's
-    /// `request_timeout`) in tests. `configPath` is what SIGHUP re-reads; `passedSockets` are
+    /// `request_timeout`) in tests; `exchangeHelper` (argv) moves it into a helper process. `configPath` is what SIGHUP re-reads; `passedSockets` are
     /// the sockets systemd passed (socket activation).
     public init(
         config: Config, environment: [String: String], logger: Logger, endpoint: (any TokenEndpoint)? = nil,
-        metadata: (any MetadataTransport)? = nil, configPath: String? = nil, passedSockets: [PassedDescriptors.Entry] = []
+        metadata: (any MetadataTransport)? = nil, configPath: String? = nil, passedSockets: [PassedDescriptors.Entry] = [],
+        exchangeHelper: [String]? = nil
     ) throws {
         self.config = config
         self.logger = logger
         self.environment = environment
         self.configPath = configPath
-        let https = HTTPSTokenEndpoint(timeoutSeconds: config.requestTimeout, environment: environment)
+        self.exchangeHelper = exchangeHelper
+        let https = Self.transport(helper: exchangeHelper, timeoutSeconds: config.requestTimeout, environment: environment)
         self.endpoint = endpoint ?? https
         self.ownsEndpoint = endpoint == nil
         self.metadata = metadata ?? https
@@ -70,6 +74,15 @@ public final class Daemon {
         self.runtimeDirectory = try RuntimeDirectory.path(environment: environment)
         self.activation = try SocketActivation.sort(passedSockets, logger: logger)
         self.loop = try EventLoop()
+    }
+
+    /// The HTTPS transport: in a helper process when `helper` says how to start one (the
+    /// command line's `run` does), in this process otherwise (tests, embedding).
+    static func transport(helper: [String]?, timeoutSeconds: Double, environment: [String: String]) -> any ExchangeTransport {
+        if let helper {
+            return HelperTokenEndpoint(argv: helper, timeoutSeconds: timeoutSeconds, environment: environment)
+        }
+        return HTTPSTokenEndpoint(timeoutSeconds: timeoutSeconds, environment: environment)
     }
 
     /// Binds everything, tells systemd it is ready, and serves until SIGTERM or SIGINT;
