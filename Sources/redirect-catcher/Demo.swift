@@ -54,7 +54,7 @@ struct Demo: ParsableCommand {
                   "client_id": "demo-client", "scopes": ["openid", "offline_access"], "ca_file": "\(caPath)"}}}
                 """.utf8))
         let logger = Logger(minimumLevel: .info)
-        let daemon = try Daemon(config: config, environment: environment, logger: logger)
+        let daemon = try Daemon(config: config, environment: environment, logger: logger, exchangeHelper: ExchangeHelper.argv)
         let walkthrough = self.walkthrough
         let stop = daemon.stopper
         daemon.onReady = { port in

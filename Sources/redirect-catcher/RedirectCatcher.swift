@@ -14,7 +14,7 @@ struct RedirectCatcher: ParsableCommand {
             to $XDG_RUNTIME_DIR/redirect-catcher/ACCOUNT.sock, e.g. `nc -U .../ACCOUNT.sock`.
             """,
         version: Version.current,
-        subcommands: [Run.self, CheckConfig.self, Status.self, Token.self, SignIn.self, Refresh.self, Demo.self]
+        subcommands: [Run.self, CheckConfig.self, Status.self, Token.self, SignIn.self, Refresh.self, Demo.self, ExchangeHelperCommand.self]
     )
 }
 

@@ -38,7 +38,8 @@ struct Run: ParsableCommand {
         let logger = Logger(minimumLevel: logLevel ?? config.logLevel ?? .info, sink: sink)
         for warning in config.warnings { logger.warning("config_warning", "config: \(warning)") }
         do {
-            let daemon = try Daemon(config: config, environment: environment, logger: logger, configPath: configPath, passedSockets: passed)
+            let daemon = try Daemon(config: config, environment: environment, logger: logger, configPath: configPath, passedSockets: passed,
+                exchangeHelper: ExchangeHelper.argv)
             try daemon.run()
         } catch {
             logger.error("fatal", "cannot start: \(error)")
