@@ -165,7 +165,12 @@ struct DemoGuide: Sendable {
                 return false
             }
             step("pressed \"Sign in\"; the provider redirected back to the daemon with a code")
-            let page = try callback.deliver()
+            var page = try callback.deliver()
+            // The daemon answers the callback with a 303 to a one-time result page, so that the
+            // code leaves the address bar; a browser follows it.
+            if page.status == 303, let location = page.headers["Location"], location.hasPrefix("/") {
+                page = try TestHTTPClient.send(url: "http://localhost:\(port)\(location)")
+            }
             let signedIn = String(decoding: page.body, as: UTF8.self).contains("Signed in to demo")
             step("the daemon redeemed the code and showed: \(signedIn ? "\"Signed in to demo. You can close this tab.\"" : "status \(page.status)")")
             guard signedIn else { return false }
