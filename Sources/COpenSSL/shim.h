@@ -1,6 +1,11 @@
 #ifndef REDIRECT_CATCHER_COPENSSL_SHIM_H
 #define REDIRECT_CATCHER_COPENSSL_SHIM_H
 
+/* sha.h first, with OpenSSL's deprecation marks off, for rc_sha256 below. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+#undef OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -47,6 +52,19 @@ static inline EVP_PKEY *rc_EVP_EC_gen(const char *curve) {
 /* EVP_RSA_gen expands to the variadic EVP_PKEY_Q_keygen, which Swift cannot call. */
 static inline EVP_PKEY *rc_EVP_RSA_gen(unsigned int bits) {
     return EVP_RSA_gen(bits);
+}
+
+/* SHA-256 with OpenSSL's own implementation, called directly. The EVP interface would first
+ * load OpenSSL 3's provider framework (about 2 MB that stays resident for the daemon's life,
+ * measured in BENCHMARKS.md) to hash 43 bytes per sign-in. SHA256_Init and friends are
+ * deprecated in OpenSSL 3 in favour of EVP, but present in every 3.x release. */
+static inline int rc_sha256(const void *data, size_t length, unsigned char digest[32]) {
+    SHA256_CTX context;
+    if (SHA256_Init(&context) != 1) return 0;
+    if (SHA256_Update(&context, data, length) != 1) return 0;
+    if (SHA256_Final(digest, &context) != 1) return 0;
+    OPENSSL_cleanse(&context, sizeof context);
+    return 1;
 }
 
 #endif

@@ -1,15 +1,31 @@
-import COpenSSL
+import CShim
+import Glibc
 
-/// Random bytes from OpenSSL's CSPRNG (RAND_bytes), for state, nonces and PKCE verifiers.
+/// Random bytes from the kernel's CSPRNG (getrandom(2)), for state, nonces and PKCE
+/// verifiers.
+///
+/// Not OpenSSL's RAND_bytes: in OpenSSL 3 the first call loads the provider framework and
+/// its DRBG, about 2 MB that then stays resident in the daemon for 64 bytes per sign-in
+/// (measured in BENCHMARKS.md). The kernel's generator is the source OpenSSL seeds that DRBG
+/// from; OpenSSL's own randomness still serves TLS, in the exchange helper.
 public enum SecureRandom {
     /// `count` random bytes. A CSPRNG that cannot produce bytes leaves nothing safe to do,
     /// so failure stops the process rather than issuing a guessable state.
     public static func bytes(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        let ok = bytes.withUnsafeMutableBytes { raw in
-            RAND_bytes(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(raw.count))
+        bytes.withUnsafeMutableBytes { raw in
+            var filled = 0
+            while filled < raw.count {
+                guard let base = raw.baseAddress else { return }
+                // Flags 0: blocks only until the kernel's pool is first initialised at boot.
+                let n = getrandom(base + filled, raw.count - filled, 0)
+                if n > 0 {
+                    filled += n
+                } else {
+                    precondition(n < 0 && errno == EINTR, "getrandom failed (errno \(errno)): the kernel CSPRNG is unavailable")
+                }
+            }
         }
-        precondition(ok == 1 || count == 0, "RAND_bytes failed: the CSPRNG is unavailable")
         return bytes
     }
 

@@ -14,6 +14,25 @@ import Testing
         #expect(hex(SHA256.hash("abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    /// FIPS 180-2's two-block message and its million 'a's: padding across a block boundary
+    /// and a long input.
+    @Test func sha256OfTheStandardsLongerMessages() {
+        #expect(hex(SHA256.hash("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(hex(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000)))
+            == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// A large request is filled completely (getrandom may return less than asked), and every
+    /// byte value turns up in it.
+    @Test func aLargeRandomRequestIsFilled() {
+        let bytes = SecureRandom.bytes(1 << 20)
+        #expect(bytes.count == 1 << 20)
+        var seen = [Int](repeating: 0, count: 256)
+        for byte in bytes { seen[Int(byte)] += 1 }
+        #expect(seen.allSatisfy { $0 > 3000 }, "each value expected about 4096 times: \(seen.min() ?? 0)")
+    }
+
     @Test func randomBytesHaveTheLengthAskedForAndDoNotRepeat() {
         #expect(SecureRandom.bytes(0).isEmpty)
         #expect(SecureRandom.bytes(1).count == 1)

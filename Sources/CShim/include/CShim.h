@@ -4,6 +4,7 @@
 #include <sys/types.h>
 #include <stdint.h>
 #include <spawn.h>
+#include <sys/random.h>  /* getrandom(2), which Glibc's module does not export */
 
 /// The uid of the process at the other end of a connected Unix socket (SO_PEERCRED).
 /// Returns 0 and fills *uid, or -1 with errno set.
