@@ -248,6 +248,35 @@ def wait_for(predicate, seconds, what):
     raise BenchFailure(f"timed out waiting for {what}")
 
 
+def netstrings(fields):
+    return b"".join(str(len(f)).encode() + b":" + f + b"," for f in fields)
+
+
+def helper_runs(binary, token_url, ca_file, runs):
+    """Runs `redirect-catcher exchange-helper` as the daemon does for each token request (one
+    refresh-token grant with a token the provider refuses), and returns each run's peak RSS in
+    kB (wait4's ru_maxrss) and wall time in ns. It lives only for the request, so it is not in
+    the idle figures; this says what a request costs while it lasts."""
+    body = b"grant_type=refresh_token&refresh_token=bench-not-a-token&client_id=demo-client"
+    order = netstrings([b"exchange-order-1", b"POST", token_url.encode(), b"+" + ca_file.encode(), b"30000",
+                        b"1", b"Content-Type", b"application/x-www-form-urlencoded", b"+" + body])
+    results = []
+    for _ in range(runs):
+        started = time.monotonic_ns()
+        child = subprocess.Popen([binary, "exchange-helper"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        child.stdin.write(order)
+        child.stdin.close()
+        output = child.stdout.read()
+        child.stdout.close()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.monotonic_ns() - started
+        if child.returncode != 0 or not output.startswith(b"8:response,3:400,"):
+            raise BenchFailure(f"exchange-helper: exit {child.returncode}, answered {output[:80]!r}")
+        results.append({"maxrss_kb": usage.ru_maxrss, "ns": elapsed})
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
@@ -314,6 +343,9 @@ def main():
         direct_ns = [browser.direct_exchange(endpoints["authorize_url"], endpoints["token_url"]) for _ in range(len(callback_ns))]
         figures["7"] = {"callback_p50_ns": statistics.median(callback_ns), "direct_p50_ns": statistics.median(direct_ns),
                         "load": load()}
+        helper = helper_runs(args.binary, endpoints["token_url"], endpoints["ca_file"], 3 if quick else 20)
+        figures["7"]["helper"] = {"maxrss_kb": statistics.median(r["maxrss_kb"] for r in helper),
+                                  "ns": statistics.median(r["ns"] for r in helper), "runs": len(helper)}
         # Sign-ins beyond the first three replaced the tokens; the old refresh tokens rotated away.
         socket_path = os.path.join(runtime, ACCOUNTS[0] + ".sock")
         token_length = run_tool([os.path.join(tools, "loadgen"), socket_path, "1", "0", "3"])["bytes"] - 1
@@ -481,6 +513,9 @@ def render(results):
     own = cb["callback_p50_ns"] - cb["direct_p50_ns"]
     row("7", f"callback to result page, minus the provider's time (p50 of {max(plan['signins'], 3)})", ms(own),
         f"provider: {ms(cb['direct_p50_ns'])}", f"callback: {ms(cb['callback_p50_ns'])}", "", cb["load"])
+    h = cb["helper"]
+    row("7", f"exchange helper, one token request: peak RSS, time (p50 of {h['runs']})", f"{mb(h['maxrss_kb'])}, {ms(h['ns'])}",
+        "", "", "", "")
     row("8", "under idle connections: latency p50", us(u["p50_ns"]), f"without: {us(d['p50_ns'])}", f"{u['p50_ns'] / d['p50_ns']:.2f}×",
         f"≤ 1.5×: {verdict(u['p50_ns'] / d['p50_ns'] <= 1.5)}", f["8"]["load"])
     row("8", "under idle connections: latency p99", us(u["p99_ns"]), f"without: {us(d['p99_ns'])}", f"{u['p99_ns'] / d['p99_ns']:.2f}×",
