@@ -47,7 +47,9 @@ let package = Package(
             dependencies: ["RCSystem", "RCCrypto", "RCHTTP", "RCJSON", "RCOAuth"],
             swiftSettings: swiftSettings
         ),
-        // Layer 7: the executable.
+        // Layer 7: the executable, and its pure command line parser (a table of commands, from
+        // which help, completion scripts and the man page are made too).
+        .target(name: "RCCommandLine", swiftSettings: swiftSettings),
         .executableTarget(
             name: "redirect-catcher",
             dependencies: [
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "RCHTTPTests", dependencies: ["RCHTTP", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RCJSONTests", dependencies: ["RCJSON", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RCOAuthTests", dependencies: ["RCOAuth", "RCTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCCommandLineTests", dependencies: ["RCCommandLine", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RCDaemonTests", dependencies: ["RCDaemon", "RCTestProvider", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
