@@ -54,7 +54,7 @@ public enum CommandLineParser {
         if topLevel.value("date") != nil, !manual {
             throw UsageError(.needs(option: "--date", other: "--generate-manual"), program: table.name, command: nil)
         }
-        if (completion != nil || manual), let commandName {
+        if completion != nil || manual, let commandName {
             throw UsageError(.unexpectedArgument(commandName), program: table.name, command: nil)
         }
         if let completion { return .completionScript(completion) }
@@ -95,7 +95,8 @@ public enum CommandLineParser {
 
     static func unknownCommand(_ name: String, table: CommandTable) -> UsageError {
         let names = table.commands.map(\.name) + [helpCommand.name]
-        return UsageError(.unknownCommand(name, suggestion: Suggestion.closest(to: name, among: names)), program: table.name, command: nil)
+        return UsageError(
+            .unknownCommand(name, suggestion: Suggestion.closest(to: name, among: names)), program: table.name, command: nil)
     }
 
     /// Parses one command's options and positional arguments.

@@ -49,7 +49,9 @@ public enum HelpText {
         guard case .value(let value) = option.kind else { return option.help }
         var text = option.help
         // A no-break space keeps "(default:" on the line of its value.
-        if case .choice(let words) = value.type { text += " (values:\(TextWrapping.noBreakSpace)\(words.joined(separator: ", ")))" }
+        if case .choice(let words) = value.type {
+            text += " (values:\(TextWrapping.noBreakSpace)\(words.joined(separator: ", ")))"
+        }
         if let fallback = value.defaultValue { text += " (default:\(TextWrapping.noBreakSpace)\(fallback))" }
         return text
     }

@@ -26,7 +26,9 @@ public enum ManualPage {
             ".Sh COMMANDS",
         ]
         for command in table.commands { lines += section(command) }
-        lines += [".Ss help", ".Nm", ".Cm help", ".Op Ar subcommand", ".Pp", "Show the help of", ".Ar subcommand ,", "or the overview."]
+        lines += [
+            ".Ss help", ".Nm", ".Cm help", ".Op Ar subcommand", ".Pp", "Show the help of", ".Ar subcommand ,", "or the overview.",
+        ]
         lines += list(".Sh ENVIRONMENT", table.environment, term: { ".It Ev \($0)" })
         lines += list(".Sh EXIT STATUS", table.exitStatuses, term: { ".It \($0)" })
         if !table.seeAlso.isEmpty {

@@ -57,7 +57,8 @@ public struct UsageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unexpectedArgument(let argument):
             text = "unexpected argument '\(argument)'"
             if let command {
-                text += command.arguments.isEmpty
+                text +=
+                    command.arguments.isEmpty
                     ? ": \(command.name) takes no arguments"
                     : ": \(command.name) takes only \(Self.argumentSynopsis(command))"
             }

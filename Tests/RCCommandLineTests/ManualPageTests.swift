@@ -5,7 +5,10 @@ import Testing
 @Suite struct ManualPageTests {
     @Test func datesFromISOAndFromSeconds() {
         #expect(ManualDate(iso: "2024-02-29")?.mdoc == "February 29, 2024")
-        for bad in ["2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "24-01-01", "2024-1-01", "2024/01/01", "", "2024-01-01x", "+024-01-01"] {
+        for bad in [
+            "2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "24-01-01", "2024-1-01", "2024/01/01", "", "2024-01-01x",
+            "+024-01-01",
+        ] {
             #expect(ManualDate(iso: bad) == nil, "\(bad)")
         }
         #expect(ManualDate(secondsSinceEpoch: 0).mdoc == "January 1, 1970")
@@ -41,10 +44,11 @@ import Testing
     @Test func thePageHasEveryCommandAndVisibleOption() throws {
         let page = ManualPage.render(Sample.table, date: try #require(ManualDate(iso: "2025-01-02")))
         let lines = page.split(separator: "\n").map(String.init)
-        #expect(lines.prefix(8) == [
-            ".\\\" tool(1); made by 'tool --generate-manual' from the command table.",
-            ".Dd January 2, 2025", ".Dt TOOL 1", ".Os", ".Sh NAME", ".Nm tool", ".Nd do things with things", ".Sh SYNOPSIS",
-        ])
+        #expect(
+            lines.prefix(8) == [
+                ".\\\" tool(1); made by 'tool --generate-manual' from the command table.",
+                ".Dd January 2, 2025", ".Dt TOOL 1", ".Os", ".Sh NAME", ".Nm tool", ".Nd do things with things", ".Sh SYNOPSIS",
+            ])
         for expected in [
             ".Cm serve", ".Op Fl -config Ar path", ".Op Fl -level Ar level", ".Op Fl -port Ar port", ".Op Fl -verbose",
             ".Cm get", ".Op Fl -json", ".Ar name", ".It Fl -config Ar path", "Default: \\%~/.tool.json.",

@@ -47,7 +47,8 @@ import Testing
 
     @Test func positionalArgumentsAndDoubleDash() throws {
         #expect(try invocation(["get", "dynamics"]).argument("name") == "dynamics")
-        #expect(try invocation(["get", "--json", "a.b"]) == Invocation(command: "get", flags: ["json"], arguments: ["name": "a.b"]))
+        #expect(
+            try invocation(["get", "--json", "a.b"]) == Invocation(command: "get", flags: ["json"], arguments: ["name": "a.b"]))
         #expect(try invocation(["get", "a", "--json"]).flag("json"))
         // After `--` nothing is an option, not even --help.
         #expect(try invocation(["get", "--", "--json"]) == Invocation(command: "get", arguments: ["name": "--json"]))
@@ -57,7 +58,9 @@ import Testing
     }
 
     @Test func helpAndVersionWinWhereverTheyAre() throws {
-        for arguments in [[], ["--help"], ["-h"], ["help"], ["help", "--help"], ["help", "help"], ["--generate-manual", "--help"]] {
+        for arguments in [
+            [], ["--help"], ["-h"], ["help"], ["help", "--help"], ["help", "help"], ["--generate-manual", "--help"],
+        ] {
             #expect(try parse(arguments) == .help(command: nil), "\(arguments)")
         }
         for arguments in [
@@ -86,17 +89,26 @@ import Testing
         #expect(error(["serv"]) == "Error: unknown command 'serv'; did you mean 'serve'? See 'tool --help'.")
         #expect(error(["help", "gte"]) == "Error: unknown command 'gte'; did you mean 'get'? See 'tool --help'.")
         #expect(error(["bogus", "--help"]) == "Error: unknown command 'bogus'. See 'tool --help'.")
-        #expect(error(["get", "x", "--jsn"]) == "Error: unknown option '--jsn' for get; did you mean '--json'? See 'tool get --help'.")
-        #expect(error(["serve", "--verb"]) == "Error: unknown option '--verb' for serve; did you mean '--verbose'? See 'tool serve --help'.")
+        #expect(
+            error(["get", "x", "--jsn"]) == "Error: unknown option '--jsn' for get; did you mean '--json'? See 'tool get --help'."
+        )
+        #expect(
+            error(["serve", "--verb"])
+                == "Error: unknown option '--verb' for serve; did you mean '--verbose'? See 'tool serve --help'.")
         #expect(error(["serve", "-x"]) == "Error: unknown option '-x' for serve. See 'tool serve --help'.")
         // A hidden option is never suggested.
         #expect(error(["serve", "--internl"]) == "Error: unknown option '--internl' for serve. See 'tool serve --help'.")
         #expect(
             error(["--verbose", "serve"])
-                == "Error: '--verbose' is an option of serve: type it after the command, as in 'tool serve --verbose'. See 'tool --help'.")
+                == "Error: '--verbose' is an option of serve: type it after the command, as in 'tool serve --verbose'. See 'tool --help'."
+        )
         #expect(error(["--nope"]) == "Error: unknown option '--nope'. See 'tool --help'.")
-        for arguments in [["serve", "--config"], ["serve", "--config="], ["serve", "--config", "--verbose"], ["serve", "--config", "--"]] {
-            #expect(error(arguments) == "Error: missing value for '--config'; type '--config <path>'. See 'tool serve --help'.", "\(arguments)")
+        for arguments in [
+            ["serve", "--config"], ["serve", "--config="], ["serve", "--config", "--verbose"], ["serve", "--config", "--"],
+        ] {
+            #expect(
+                error(arguments) == "Error: missing value for '--config'; type '--config <path>'. See 'tool serve --help'.",
+                "\(arguments)")
         }
         #expect(
             error(["serve", "--level", "loud"])
@@ -104,14 +116,19 @@ import Testing
         for port in ["abc", "65536", "-1", "+80", " 80", "0x50", "99999999999999999999999"] {
             #expect(
                 error(["serve", "--port=\(port)"])
-                    == "Error: invalid value '\(port)' for '--port'; use a whole number from 0 to 65535. See 'tool serve --help'.")
+                    == "Error: invalid value '\(port)' for '--port'; use a whole number from 0 to 65535. See 'tool serve --help'."
+            )
         }
-        #expect(error(["serve", "--verbose=yes"]) == "Error: '--verbose' takes no value; type '--verbose' alone. See 'tool serve --help'.")
+        #expect(
+            error(["serve", "--verbose=yes"])
+                == "Error: '--verbose' takes no value; type '--verbose' alone. See 'tool serve --help'.")
         #expect(error(["get"]) == "Error: missing <name>; type 'tool get <name>'. See 'tool get --help'.")
         #expect(error(["get", "--json"]) == "Error: missing <name>; type 'tool get <name>'. See 'tool get --help'.")
         #expect(error(["get", "a", "b"]) == "Error: unexpected argument 'b': get takes only <name>. See 'tool get --help'.")
         #expect(error(["serve", "x"]) == "Error: unexpected argument 'x': serve takes no arguments. See 'tool serve --help'.")
-        #expect(error(["help", "get", "x"]) == "Error: unexpected argument 'x': help takes only [<subcommand>]. See 'tool help --help'.")
+        #expect(
+            error(["help", "get", "x"])
+                == "Error: unexpected argument 'x': help takes only [<subcommand>]. See 'tool help --help'.")
         #expect(error(["--", "serve"]) == "Error: unexpected argument 'serve'. See 'tool --help'.")
         #expect(error(["--generate-manual", "serve"]) == "Error: unexpected argument 'serve'. See 'tool --help'.")
         #expect(error(["--date", "2024-01-01"]) == "Error: '--date' goes with '--generate-manual'. See 'tool --help'.")
@@ -120,7 +137,8 @@ import Testing
                 == "Error: '--generate-completion-script' and '--generate-manual' cannot be used together. See 'tool --help'.")
         #expect(
             error(["--generate-completion-script", "ksh"])
-                == "Error: invalid value 'ksh' for '--generate-completion-script'; use one of bash, zsh, fish. See 'tool --help'.")
+                == "Error: invalid value 'ksh' for '--generate-completion-script'; use one of bash, zsh, fish. See 'tool --help'."
+        )
         #expect(
             error(["--generate-manual", "--date", "2023-02-29"])
                 == "Error: invalid value '2023-02-29' for '--date'; use a date as YYYY-MM-DD. See 'tool --help'.")
