@@ -15,9 +15,6 @@ let package = Package(
         // For the fuzz package in Fuzz/ (which depends on this one by path); nothing else uses it.
         .library(name: "RCFuzzable", targets: ["RCHTTP", "RCJSON", "RCOAuth", "RCDaemon"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    ],
     targets: [
         // Layer 1: C.
         .systemLibrary(
@@ -52,10 +49,7 @@ let package = Package(
         .target(name: "RCCommandLine", swiftSettings: swiftSettings),
         .executableTarget(
             name: "redirect-catcher",
-            dependencies: [
-                "RCDaemon", "RCTestProvider", "RCSystem", "RCCrypto", "RCHTTP", "RCJSON",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["RCCommandLine", "RCDaemon", "RCTestProvider", "RCSystem", "RCCrypto", "RCHTTP", "RCJSON"],
             swiftSettings: swiftSettings
         ),
         // What several test targets share: a seeded PRNG, the umask lock, socket stand-ins.
@@ -66,6 +60,8 @@ let package = Package(
         .testTarget(name: "RCJSONTests", dependencies: ["RCJSON", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RCOAuthTests", dependencies: ["RCOAuth", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RCCommandLineTests", dependencies: ["RCCommandLine", "RCTestSupport"], swiftSettings: swiftSettings),
+        // The real command table and what the executable does with a command line.
+        .testTarget(name: "CommandLineTests", dependencies: ["redirect-catcher", "RCCommandLine", "RCDaemon"], swiftSettings: swiftSettings),
         .testTarget(name: "RCDaemonTests", dependencies: ["RCDaemon", "RCTestProvider", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

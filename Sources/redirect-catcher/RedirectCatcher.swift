@@ -1,12 +1,18 @@
-import ArgumentParser
+import Glibc
+import RCCommandLine
 import RCDaemon
+import RCSystem
 
 /// The command line: the daemon (`run`), a config check, small control-socket clients, and
 /// a self-contained demo.
 @main
-struct RedirectCatcher: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "redirect-catcher",
+enum RedirectCatcher {
+    static let subcommands: [any Subcommand.Type] = [
+        Run.self, CheckConfig.self, Status.self, Token.self, SignIn.self, Refresh.self, Demo.self,
+    ]
+
+    static let table = CommandTable(
+        name: "redirect-catcher",
         abstract: "Sign in to OAuth 2.0 providers in the browser and serve the access token on a Unix socket.",
         discussion: """
             The daemon (`run`) catches the sign-in redirect on http://localhost:PORT, keeps tokens \
@@ -14,22 +20,114 @@ struct RedirectCatcher: ParsableCommand {
             to $XDG_RUNTIME_DIR/redirect-catcher/ACCOUNT.sock, e.g. `nc -U .../ACCOUNT.sock`.
             """,
         version: Version.current,
-        subcommands: [Run.self, CheckConfig.self, Status.self, Token.self, SignIn.self, Refresh.self, Demo.self]
+        commands: subcommands.map { $0.spec },
+        exitStatuses: [
+            ManualEntry("0", "Success."),
+            ManualEntry(
+                "1", "The command failed: an invalid config for check-config, a daemon that cannot start, an error: reply."),
+            ManualEntry("64", "The command line was wrong (EX_USAGE)."),
+            ManualEntry("78", "run found the config invalid (EX_CONFIG); systemd does not restart it then."),
+        ],
+        environment: [
+            ManualEntry(
+                "XDG_CONFIG_HOME",
+                "Where the config is looked for: $XDG_CONFIG_HOME/redirect-catcher/config.json (default ~/.config)."),
+            ManualEntry("XDG_RUNTIME_DIR", "The sockets are in $XDG_RUNTIME_DIR/redirect-catcher."),
+            ManualEntry("RUNTIME_DIRECTORY", "Set by systemd; the sockets are there instead."),
+            ManualEntry("CREDENTIALS_DIRECTORY", "Set by systemd for LoadCredential=; client_secret_file may name a file there."),
+        ],
+        seeAlso: ["systemctl(1)", "journalctl(1)", "nc(1)"]
     )
+
+    static func main() {
+        let status = execute(Array(CommandLine.arguments.dropFirst()), environment: ProcessEnvironment.variables())
+        exit(status)
+    }
+
+    /// Parses and runs a command line; returns the exit status.
+    static func execute(_ arguments: [String], environment: [String: String]) -> Int32 {
+        let outcome: ParseOutcome
+        do {
+            outcome = try CommandLineParser.parse(arguments, table: table)
+        } catch {
+            writeError(error.description)
+            return Failure.usageStatus
+        }
+        switch outcome {
+        case .help(let command):
+            print(HelpText.render(table, command: command) ?? "", terminator: "")
+        case .version:
+            print(table.version)
+        case .completionScript(let shell):
+            print(CompletionScript.render(table, shell: shell), terminator: "")
+        case .manual(let date):
+            guard let date = date ?? manualDate(environment: environment) else {
+                writeError("Error: SOURCE_DATE_EPOCH is not a number of seconds; unset it or pass --date YYYY-MM-DD.")
+                return Failure.usageStatus
+            }
+            print(ManualPage.render(table, date: date), terminator: "")
+        case .command(let invocation):
+            guard let command = subcommands.first(where: { $0.spec.name == invocation.command }) else { return 1 }
+            do {
+                try command.init(invocation).run(environment: environment)
+            } catch let failure as Failure {
+                if let message = failure.message { writeError(message) }
+                return failure.status
+            } catch {
+                writeError("Error: \(error)")
+                return 1
+            }
+        }
+        return 0
+    }
+
+    /// `SOURCE_DATE_EPOCH` (reproducible builds), else today; nil if the variable is not a number.
+    static func manualDate(environment: [String: String]) -> ManualDate? {
+        guard let epoch = environment["SOURCE_DATE_EPOCH"] else {
+            return ManualDate(secondsSinceEpoch: Int64(time(nil)))
+        }
+        return Int64(epoch).map { ManualDate(secondsSinceEpoch: $0) }
+    }
+}
+
+/// A subcommand: its entry in the command table, how it takes its parsed values, what it does.
+protocol Subcommand: Sendable {
+    static var spec: CommandSpec { get }
+    init(_ invocation: Invocation)
+    /// Runs the command with the process's environment (or a test's).
+    func run(environment: [String: String]) throws
+}
+
+/// How a command ends when it does not succeed: the exit status, and what to print on stderr
+/// (nil when the command has already said it).
+struct Failure: Error {
+    static let usageStatus: Int32 = 64  // EX_USAGE
+    static let configStatus: Int32 = 78  // EX_CONFIG; systemd does not restart on it with RestartPreventExitStatus
+
+    let status: Int32
+    let message: String?
+
+    static let failed = Failure(status: 1, message: nil)
+
+    /// A usage error found by the command itself, shown as the parser's are.
+    static func usage(_ problem: String, command: CommandSpec) -> Failure {
+        Failure(
+            status: usageStatus,
+            message: UsageError(.other(problem), program: RedirectCatcher.table.name, command: command).description)
+    }
 }
 
 /// `--config PATH`, shared by the commands that read the config file.
-struct ConfigOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The config file.", discussion: "Default: $XDG_CONFIG_HOME/redirect-catcher/config.json (~/.config/redirect-catcher/config.json).", valueName: "path"))
-    var config: String?
+enum ConfigOption {
+    static let spec = OptionSpec.value(
+        "config", ValueSpec("path", .path), help: "The config file.",
+        discussion: "Default: $XDG_CONFIG_HOME/redirect-catcher/config.json (~/.config/redirect-catcher/config.json).")
 
-    func resolvedPath(environment: [String: String]) throws -> String {
+    static func resolvedPath(_ config: String?, environment: [String: String], command: CommandSpec) throws -> String {
         if let config { return config }
         guard let path = ConfigLoader.defaultPath(environment: environment) else {
-            throw ValidationError("neither XDG_CONFIG_HOME nor HOME is set: pass --config PATH")
+            throw Failure.usage("neither XDG_CONFIG_HOME nor HOME is set: pass --config PATH", command: command)
         }
         return path
     }
 }
-
-extension LogLevel: ExpressibleByArgument {}
