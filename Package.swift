@@ -15,9 +15,6 @@ let package = Package(
         // For the fuzz package in Fuzz/ (which depends on this one by path); nothing else uses it.
         .library(name: "RCFuzzable", targets: ["RCHTTP", "RCJSON", "RCOAuth", "RCDaemon"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    ],
     targets: [
         // Layer 1: C.
         .systemLibrary(
@@ -47,13 +44,12 @@ let package = Package(
             dependencies: ["RCSystem", "RCCrypto", "RCHTTP", "RCJSON", "RCOAuth"],
             swiftSettings: swiftSettings
         ),
-        // Layer 7: the executable.
+        // Layer 7: the executable, and its pure command line parser (a table of commands, from
+        // which help, completion scripts and the man page are made too).
+        .target(name: "RCCommandLine", swiftSettings: swiftSettings),
         .executableTarget(
             name: "redirect-catcher",
-            dependencies: [
-                "RCDaemon", "RCTestProvider", "RCSystem", "RCCrypto", "RCHTTP", "RCJSON",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["RCCommandLine", "RCDaemon", "RCTestProvider", "RCSystem", "RCCrypto", "RCHTTP", "RCJSON"],
             swiftSettings: swiftSettings
         ),
         // What several test targets share: a seeded PRNG, the umask lock, socket stand-ins.
@@ -63,6 +59,9 @@ let package = Package(
         .testTarget(name: "RCHTTPTests", dependencies: ["RCHTTP", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RCJSONTests", dependencies: ["RCJSON", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RCOAuthTests", dependencies: ["RCOAuth", "RCTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RCCommandLineTests", dependencies: ["RCCommandLine", "RCTestSupport"], swiftSettings: swiftSettings),
+        // The real command table and what the executable does with a command line.
+        .testTarget(name: "CommandLineTests", dependencies: ["redirect-catcher", "RCCommandLine", "RCDaemon"], swiftSettings: swiftSettings),
         .testTarget(name: "RCDaemonTests", dependencies: ["RCDaemon", "RCTestProvider", "RCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",

@@ -1,16 +1,16 @@
-import ArgumentParser
 import Glibc
+import RCCommandLine
 import RCDaemon
 import RCJSON
 import RCSystem
 
 /// Sends one control request and returns the reply, or exits with the reason on stderr.
-func controlRequest(_ line: String) throws -> String {
+func controlRequest(_ line: String, environment: [String: String]) throws -> String {
     do {
-        return try ControlClient.request(line, environment: ProcessEnvironment.variables())
+        return try ControlClient.request(line, environment: environment)
     } catch {
         printError(error.description)
-        throw ExitCode.failure
+        throw Failure.failed
     }
 }
 
@@ -18,14 +18,19 @@ func controlRequest(_ line: String) throws -> String {
 func relay(_ reply: String) throws {
     if reply.hasPrefix("error:") {
         printError(reply)
-        throw ExitCode.failure
+        throw Failure.failed
     }
     print(reply)
 }
 
 func printError(_ text: String) {
+    writeError("redirect-catcher: \(text)")
+}
+
+/// One line on stderr, as it is.
+func writeError(_ line: String) {
     var stderr = StandardError()
-    print("redirect-catcher: \(text)", to: &stderr)
+    print(line, to: &stderr)
 }
 
 /// Unbuffered stderr for `print(_:to:)`.
@@ -44,14 +49,17 @@ struct StandardError: TextOutputStream {
 }
 
 /// `redirect-catcher status [--json]`.
-struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show each account's state, token expiry and next refresh.")
+struct Status: Subcommand {
+    static let spec = CommandSpec(
+        name: "status", abstract: "Show each account's state, token expiry and next refresh.",
+        options: [.flag("json", help: "Print the daemon's JSON reply as it is.")])
 
-    @Flag(help: "Print the daemon's JSON reply as it is.")
-    var json = false
+    var json: Bool
 
-    func run() throws {
-        let reply = try controlRequest("status")
+    init(_ invocation: Invocation) { json = invocation.flag("json") }
+
+    func run(environment: [String: String]) throws {
+        let reply = try controlRequest("status", environment: environment)
         if json {
             print(reply)
             return
@@ -68,32 +76,44 @@ struct Status: ParsableCommand {
 }
 
 /// `redirect-catcher token NAME`.
-struct Token: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the account's current access token (as `nc -U ACCOUNT.sock` does).")
+struct Token: Subcommand {
+    static let spec = CommandSpec(
+        name: "token", abstract: "Print the account's current access token (as `nc -U ACCOUNT.sock` does).",
+        arguments: [ArgumentSpec("name", help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.")])
 
-    @Argument(help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.") var name: String
+    var name: String
 
-    func run() throws { try relay(try controlRequest("token \(name)")) }
+    init(_ invocation: Invocation) { name = invocation.argument("name") ?? "" }
+
+    func run(environment: [String: String]) throws { try relay(try controlRequest("token \(name)", environment: environment)) }
 }
 
 /// `redirect-catcher signin NAME`.
-struct SignIn: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "signin", abstract: "Print the URL that signs the account in.")
+struct SignIn: Subcommand {
+    static let spec = CommandSpec(
+        name: "signin", abstract: "Print the URL that signs the account in.",
+        arguments: [ArgumentSpec("name", help: "The account name.")])
 
-    @Argument(help: "The account name.") var name: String
+    var name: String
 
-    func run() throws {
-        let reply = try controlRequest("signin \(name)")
+    init(_ invocation: Invocation) { name = invocation.argument("name") ?? "" }
+
+    func run(environment: [String: String]) throws {
+        let reply = try controlRequest("signin \(name)", environment: environment)
         if reply.hasPrefix("error:") { try relay(reply) }
         print("Open this URL in a browser to sign in to \(name):\n\(reply)")
     }
 }
 
 /// `redirect-catcher refresh NAME`.
-struct Refresh: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Refresh the account's access token now.")
+struct Refresh: Subcommand {
+    static let spec = CommandSpec(
+        name: "refresh", abstract: "Refresh the account's access token now.",
+        arguments: [ArgumentSpec("name", help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.")])
 
-    @Argument(help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.") var name: String
+    var name: String
 
-    func run() throws { try relay(try controlRequest("refresh \(name)")) }
+    init(_ invocation: Invocation) { name = invocation.argument("name") ?? "" }
+
+    func run(environment: [String: String]) throws { try relay(try controlRequest("refresh \(name)", environment: environment)) }
 }

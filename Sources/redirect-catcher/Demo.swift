@@ -1,5 +1,5 @@
-import ArgumentParser
 import Glibc
+import RCCommandLine
 import RCCrypto
 import RCDaemon
 import RCSystem
@@ -9,27 +9,37 @@ import RCTestProvider
 /// strict test provider (PKCE required, single-use codes, rotated refresh tokens) runs
 /// in-process over TLS with a CA made for the occasion, and the real daemon serves one account,
 /// `demo`, against it.
-struct Demo: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run the daemon against a built-in test provider, to see the whole flow without a tenant.")
+struct Demo: Subcommand {
+    static let spec = CommandSpec(
+        name: "demo", abstract: "Run the daemon against a built-in test provider, to see the whole flow without a tenant.",
+        options: [
+            .value("port", ValueSpec("port", .integer(0...65535), default: "0"), help: "The loopback port for the browser (0: any free port)."),
+            .value(
+                "token-lifetime", ValueSpec("token-lifetime", .integer(1...Int(Int32.max)), default: "60"),
+                help: "Access token lifetime at the test provider, in seconds (short, so that refreshes show)."),
+            .flag(
+                "walkthrough",
+                help: "Play the person too: sign in over HTTP, read the token from the socket, refresh it, then exit."),
+            // For `scripts/bench`: only the test provider, so that the real `run` command can be
+            // measured against it in a process of its own.
+            .flag("provider-only", help: "Serve only the test provider.", hidden: true),
+        ])
 
-    @Option(help: "The loopback port for the browser (0: any free port).")
-    var port: UInt16 = 0
+    var port: UInt16
+    var tokenLifetime: Int
+    var walkthrough: Bool
+    var providerOnly: Bool
 
-    @Option(help: "Access token lifetime at the test provider, in seconds (short, so that refreshes show).")
-    var tokenLifetime: Int = 60
+    init(_ invocation: Invocation) {
+        port = invocation.integer("port").flatMap(UInt16.init(exactly:)) ?? 0
+        tokenLifetime = invocation.integer("token-lifetime") ?? 60
+        walkthrough = invocation.flag("walkthrough")
+        providerOnly = invocation.flag("provider-only")
+    }
 
-    @Flag(help: "Play the person too: sign in over HTTP, read the token from the socket, refresh it, then exit.")
-    var walkthrough = false
-
-    /// For `scripts/bench`: only the test provider, so that the real `run` command can be
-    /// measured against it in a process of its own.
-    @Flag(help: .hidden)
-    var providerOnly = false
-
-    func run() throws {
+    func run(environment: [String: String]) throws {
         if providerOnly { return try DemoProviderOnly.run(tokenLifetime: tokenLifetime) }
-        var environment = ProcessEnvironment.variables()
+        var environment = environment
         let scratch = try DemoFiles.makeDirectory()
         // A runtime directory of its own, so that the demo never collides with a real daemon.
         let runtime = (environment["XDG_RUNTIME_DIR"].map { $0 + "/redirect-catcher-demo" }) ?? scratch + "/run"
