@@ -126,8 +126,25 @@ def parse_pairs(line):
     return {k: float(v) for k, v in (item.split("=") for item in line.split())}
 
 
+# With two or more CPUs, the servers (the daemon and the C baseline) run on the last one and
+# every client on the others: one client's round trip then always crosses CPUs, whichever
+# server it measures, instead of depending on where the scheduler happened to put both ends
+# (on this 2-CPU machine that alone moved the one-client p50 by 2x from run to run).
+CPUS = sorted(os.sched_getaffinity(0))
+SERVER_CPUS = {CPUS[-1]} if len(CPUS) >= 2 else set(CPUS)
+CLIENT_CPUS = set(CPUS[:-1]) if len(CPUS) >= 2 else set(CPUS)
+
+
+def pin_client():
+    os.sched_setaffinity(0, CLIENT_CPUS)
+
+
+def pin_server(pid):
+    os.sched_setaffinity(pid, SERVER_CPUS)
+
+
 def run_tool(argv, timeout=600):
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, preexec_fn=pin_client)
     if result.returncode != 0 or not result.stdout.strip():
         raise BenchFailure(f"{' '.join(argv)} failed ({result.returncode}): {result.stdout.strip()} {result.stderr.strip()[-400:]}")
     return parse_pairs(result.stdout.strip().splitlines()[-1])
@@ -355,6 +372,8 @@ def main():
         baseline_path = os.path.join(scratch, "baseline.sock")
         baseline = processes.start([os.path.join(tools, "baseline"), baseline_path, str(int(token_length))])
         wait_for(lambda: os.path.exists(baseline_path), 5, "the baseline to listen")
+        pin_server(daemon.pid)
+        pin_server(baseline.pid)
         time.sleep(1)  # let the sign-in threads finish and the daemon settle
 
         # Figures 4 and 5: idle, both processes at once.
@@ -411,7 +430,7 @@ def main():
         startup = subprocess.run(
             [os.path.join(tools, "spawn"), "ready", str(plan["startups"]), os.path.join(scratch, "notify.sock"), "--",
              args.binary, "run", "--config", config_path],
-            env=startup_environment, capture_output=True, text=True, timeout=300)
+            env=startup_environment, capture_output=True, text=True, timeout=300, preexec_fn=pin_client)
         if startup.returncode != 0:
             raise BenchFailure(f"start-up runs failed: {startup.stderr.strip()}")
         baseline_startup = run_tool([
