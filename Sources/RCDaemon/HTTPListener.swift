@@ -140,7 +140,9 @@ final class HTTPListener {
     }
 
     private func acceptAll(_ listener: FileDescriptor) {
-        while true {
+        // At most a batch a turn: the listener is level-triggered, so the rest of the backlog
+        // comes back next turn, after whatever else became ready (see `SocketServer`).
+        for _ in 0..<SocketServer.maximumAcceptsPerTurn {
             let accepted: FileDescriptor?
             do {
                 accepted = try Socket.accept(listener)

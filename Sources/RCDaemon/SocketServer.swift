@@ -87,8 +87,14 @@ final class SocketServer {
         for client in Array(clients.values) { drop(client) }
     }
 
+    /// The most connections a listener accepts in one turn of the loop. The listeners are
+    /// level-triggered, so the rest of a backlog is taken in the next turns; meanwhile the
+    /// other descriptors that became ready are served, and a thousand connections arriving at
+    /// once on the HTTP port do not hold up a token client for all of their accepts.
+    static let maximumAcceptsPerTurn = 64
+
     private func acceptAll(_ listener: FileDescriptor, name: String, onClient: (Client) -> Void) {
-        while true {
+        for _ in 0..<Self.maximumAcceptsPerTurn {
             let accepted: FileDescriptor?
             do {
                 accepted = try Socket.accept(listener)

@@ -227,11 +227,21 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// The most due timers one turn of the loop runs. A thousand idle connections opened
+    /// together reach their deadlines together; the rest run in the next turns (the timerfd is
+    /// re-armed for a time already past), so descriptors that became ready meanwhile (a token
+    /// client) are served between the batches instead of after all of them.
+    public static let maximumTimersPerTurn = 64
+
     private func runDueTimers() {
         let current = now
-        while let top = timerHeap.first, top.deadline <= current {
+        var ran = 0
+        while ran < Self.maximumTimersPerTurn, let top = timerHeap.first, top.deadline <= current {
             popTimer()
-            if let body = timerBodies.removeValue(forKey: top.id) { body() }
+            if let body = timerBodies.removeValue(forKey: top.id) {
+                body()
+                ran += 1
+            }
         }
     }
 

@@ -60,3 +60,33 @@ import Testing
         #expect(loop.registeredCount == 0)
     }
 }
+
+@Suite struct EventLoopFairnessTests {
+    /// 1,000 timers due at once (idle connections reaching their deadline together) run in
+    /// batches, in order, and a descriptor that is ready meanwhile is served between batches
+    /// rather than after all of them.
+    @Test func manyDueTimersLetAReadyDescriptorThrough() throws {
+        let loop = try EventLoop()
+        let (a, b) = socketPair(nonBlocking: true)
+        var order: [Int] = []  // timer numbers, and -1 for the descriptor
+        let due = loop.now.adding(seconds: -1)
+        for n in 0..<1000 {
+            loop.schedule(at: due) {
+                order.append(n)
+                // The client arrives while the first timers run.
+                if n == 0 { _ = try? b.write(Array("x".utf8), from: 0) }
+                if n == 999 { loop.stop() }
+            }
+        }
+        try loop.register(a.rawValue, interest: .read) { _ in
+            order.append(-1)
+            loop.unregister(a.rawValue)
+        }
+        loop.run()
+        let timers = order.filter { $0 >= 0 }
+        #expect(timers == Array(0..<1000))
+        let served = try #require(order.firstIndex(of: -1))
+        // The loop reports the timer first in a turn where both are ready, so at most two batches.
+        #expect(served <= 2 * EventLoop.maximumTimersPerTurn, "the descriptor waited for \(served) timers")
+    }
+}
