@@ -75,11 +75,14 @@ struct Status: Subcommand {
     }
 }
 
+/// The NAME that `token` and `refresh` take.
+let accountOrTokenArgument = ArgumentSpec("name", help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.")
+
 /// `redirect-catcher token NAME`.
 struct Token: Subcommand {
     static let spec = CommandSpec(
         name: "token", abstract: "Print the account's current access token (as `nc -U ACCOUNT.sock` does).",
-        arguments: [ArgumentSpec("name", help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.")])
+        arguments: [accountOrTokenArgument])
 
     var name: String
 
@@ -109,7 +112,7 @@ struct SignIn: Subcommand {
 struct Refresh: Subcommand {
     static let spec = CommandSpec(
         name: "refresh", abstract: "Refresh the account's access token now.",
-        arguments: [ArgumentSpec("name", help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.")])
+        arguments: [accountOrTokenArgument])
 
     var name: String
 
