@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import RCSystem
 
 /// One thing that happened, as the journal should record it: a priority, an event name
 /// (`signin_needed`, `signed_in`, `refreshed`, ...), a line for people, and fields such as
@@ -99,7 +99,7 @@ public struct StderrLogSink: LogSink {
 
 /// Keeps events in memory, for tests that assert on what was logged and that no secret was.
 public final class MemoryLogSink: LogSink {
-    private let storage = Mutex<[LogEvent]>([])
+    private let storage = Locked<[LogEvent]>([])
 
     public init() {}
 

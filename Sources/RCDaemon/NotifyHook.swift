@@ -1,5 +1,4 @@
 import RCSystem
-import Synchronization
 
 /// Runs the person's `notify_command` when an account needs them (a sign-in, or a permanent
 /// error only they can fix), so that `notify-send` or a mail tells them without a look at
@@ -38,7 +37,7 @@ final class NotifyHook: Sendable {
     private let killGraceSeconds: Double
     private let minimumInterval: Double
     private let clock: @Sendable () -> Instant
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(
         command: [String], environment: [String: String], logger: Logger, timeoutSeconds: Double = 10,

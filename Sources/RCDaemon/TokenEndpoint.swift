@@ -3,7 +3,6 @@ import RCCrypto
 import RCHTTP
 import RCOAuth
 import RCSystem
-import Synchronization
 
 /// Why a token request got no HTTP response at all.
 public struct TransportFailure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -76,7 +75,7 @@ public final class HTTPSTokenEndpoint: ExchangeTransport {
     /// The whole exchange (DNS, connect, proxy, handshake, request, response) must fit in this.
     public let timeoutSeconds: Double
     public let proxySettings: ProxySettings
-    private let contexts = Mutex<[String: TLSClientContext]>([:])
+    private let contexts = Locked<[String: TLSClientContext]>([:])
 
     /// - Parameter environment: where `https_proxy` and `no_proxy` come from; the process's own
     ///   environment by default.

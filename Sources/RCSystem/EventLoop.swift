@@ -52,7 +52,7 @@ public final class EventLoop: @unchecked Sendable {
     private var nextTimerID: UInt64 = 1
     private var armedDeadline: Instant?
     private var signalHandler: ((Int32) -> Void)?
-    private let posted = Mutex<[@Sendable () -> Void]>([])
+    private let posted = Locked<[@Sendable () -> Void]>([])
     private let stopRequested = Atomic<Bool>(false)
     private let clock: Instant.Clock
 

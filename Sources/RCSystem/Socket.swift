@@ -1,6 +1,5 @@
 import CShim
 import Glibc
-import Synchronization
 
 /// Socket system calls: loopback TCP listeners, Unix listeners, accept, connect, peer uid.
 public enum Socket {
@@ -73,7 +72,7 @@ public enum Socket {
         }
     }
 
-    private static let umaskLock = Mutex(())
+    private static let umaskLock = Locked(())
 
     /// The longest path a sockaddr_un holds, including its terminating NUL.
     public static let unixPathCapacity = MemoryLayout.size(ofValue: sockaddr_un().sun_path)

@@ -1,7 +1,6 @@
 import Glibc
 import RCHTTP
 import RCSystem
-import Synchronization
 
 /// An HTTP CONNECT proxy on 127.0.0.1 (RFC 9110 §9.3.6), standing in for a corporate proxy in
 /// tests: it reads the CONNECT, optionally demands `Proxy-Authorization: Basic`, connects to
@@ -10,7 +9,7 @@ import Synchronization
 public final class ConnectProxy: Sendable {
     /// The user name and password it requires; nil for an open proxy.
     public let credentials: (username: String, password: String)?
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     struct State: Sendable {
         var port: UInt16 = 0

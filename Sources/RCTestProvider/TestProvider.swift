@@ -1,6 +1,5 @@
 import RCCrypto
 import RCSystem
-import Synchronization
 
 /// A strict OAuth 2.0 authorization server on loopback, for `redirect-catcher demo` and the
 /// end-to-end tests.
@@ -13,8 +12,8 @@ public final class TestProvider: Sendable {
     public let options: TestProviderOptions
     /// Signs id_tokens; fresh per provider, never shown.
     let signingKey: [UInt8]
-    let store: Mutex<GrantStore>
-    let server: Mutex<ServerState>
+    let store: Locked<GrantStore>
+    let server: Locked<ServerState>
 
     /// The listener's lifecycle, shared between the caller and the accept thread.
     struct ServerState: Sendable {
@@ -29,8 +28,8 @@ public final class TestProvider: Sendable {
     public init(options: TestProviderOptions = TestProviderOptions()) {
         self.options = options
         self.signingKey = SecureRandom.bytes(32)
-        self.store = Mutex(GrantStore())
-        self.server = Mutex(ServerState())
+        self.store = Locked(GrantStore())
+        self.server = Locked(ServerState())
     }
 
     /// "https://127.0.0.1:PORT" (or http, or the configured host); valid after `start`.

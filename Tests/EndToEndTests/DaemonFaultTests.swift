@@ -1,7 +1,7 @@
 import Foundation
 import RCJSON
+import RCSystem
 import RCTestProvider
-import Synchronization
 import Testing
 
 /// A bad day at the provider, injected into the strict test provider while the real daemon
@@ -284,8 +284,8 @@ extension DaemonEndToEndTests {
 /// When the provider received token requests, sampled every 10 ms on a thread of its own
 /// (the provider counts requests but does not time them).
 final class TokenRequestWatch: Sendable {
-    private let times = Mutex<[Date]>([])
-    private let running = Mutex(true)
+    private let times = Locked<[Date]>([])
+    private let running = Locked(true)
 
     init(_ provider: TestProvider) {
         let start = provider.stats.tokenRequests

@@ -10,7 +10,7 @@ final class HostileRecordingRelay: Sendable {
     let port: UInt16
     private let listener: Int32
     private let target: UInt16
-    private let recorded = Mutex<[UInt8]>([])
+    private let recorded = Locked<[UInt8]>([])
     private let stopped = Atomic(false)
 
     /// Listens on 127.0.0.1 (any port) and forwards each connection to 127.0.0.1:`target`.

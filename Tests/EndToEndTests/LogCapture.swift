@@ -1,12 +1,12 @@
 import Foundation
-import Synchronization
+import RCSystem
 
 /// Everything a child process writes to one pipe, collected by a thread of its own so a test
 /// can wait for a line ("until a line containing X appears, within 10 s") without blocking
 /// the child.
 final class LogCapture: Sendable {
-    private let bytes = Mutex<[UInt8]>([])
-    private let closed = Mutex(false)
+    private let bytes = Locked<[UInt8]>([])
+    private let closed = Locked(false)
 
     /// Starts draining `handle` until EOF.
     init(reading handle: FileHandle) {

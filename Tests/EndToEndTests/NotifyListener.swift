@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import RCSystem
 
 /// The service manager's end of sd_notify: a Unix datagram socket the test binds and passes
 /// to the daemon as `NOTIFY_SOCKET`, collecting every message a thread of its own receives.
@@ -9,7 +9,7 @@ final class NotifyListener: Sendable {
     private let inbox = Inbox()
 
     private final class Inbox: Sendable {
-        let messages = Mutex<[String]>([])
+        let messages = Locked<[String]>([])
     }
 
     init(directory: String) throws {

@@ -1,6 +1,5 @@
 import RCHTTP
 import RCOAuth
-import Synchronization
 
 @testable import RCDaemon
 @testable import RCSystem
@@ -74,7 +73,7 @@ final class ScriptedEndpoint: TokenEndpoint {
         var requests: [TokenRequest] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func enqueue(_ response: Result<HTTPResponseMessage, TransportFailure>) {
         state.withLock { $0.script.append(response) }

@@ -4,7 +4,6 @@ import RCJSON
 import RCOAuth
 import RCSystem
 import RCTestSupport
-import Synchronization
 import Testing
 
 @testable import RCDaemon
@@ -100,8 +99,8 @@ final class RunningDaemon: @unchecked Sendable {
 
 /// A value written on one thread and read on another.
 final class SharedValue<T: Sendable>: Sendable {
-    private let storage: Mutex<T>
-    init(_ value: T) { storage = Mutex(value) }
+    private let storage: Locked<T>
+    init(_ value: T) { storage = Locked(value) }
     var value: T {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import RCDaemon
@@ -33,7 +32,7 @@ import Testing
 
     /// A clock the test moves, for the minimum interval.
     final class TestClock: Sendable {
-        private let value = Mutex(Instant(nanoseconds: 5_000 * 1_000_000_000))
+        private let value = Locked(Instant(nanoseconds: 5_000 * 1_000_000_000))
         var now: Instant { value.withLock { $0 } }
         func advance(by seconds: Double) { value.withLock { $0 = $0.adding(seconds: seconds) } }
     }
@@ -41,7 +40,7 @@ import Testing
     /// The outcome of one run, delivered on the hook's thread.
     final class Finished: Sendable {
         private let semaphore = DispatchSemaphore(value: 0)
-        private let result = Mutex<Result<ChildProcess.Outcome, SystemError>?>(nil)
+        private let result = Locked<Result<ChildProcess.Outcome, SystemError>?>(nil)
 
         var callback: @Sendable (Result<ChildProcess.Outcome, SystemError>) -> Void {
             { value in

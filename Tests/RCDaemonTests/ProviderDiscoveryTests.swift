@@ -1,16 +1,16 @@
 import RCHTTP
 import RCOAuth
-import Synchronization
+import RCSystem
 import Testing
 
 @testable import RCDaemon
 
 /// The metadata transport, scripted by URL: the only fake at this boundary.
 final class ScriptedMetadata: MetadataTransport {
-    private let state: Mutex<(documents: [String: Result<HTTPResponseMessage, TransportFailure>], asked: [String])>
+    private let state: Locked<(documents: [String: Result<HTTPResponseMessage, TransportFailure>], asked: [String])>
 
     init(_ documents: [String: Result<HTTPResponseMessage, TransportFailure>]) {
-        state = Mutex((documents, []))
+        state = Locked((documents, []))
     }
 
     func get(_ location: String, caFile: String?) -> Result<HTTPResponseMessage, TransportFailure> {

@@ -1,7 +1,6 @@
 import Dispatch
 import Glibc
 import RCSystem
-import Synchronization
 
 /// Carries a value that one thread hands to another and then stops touching.
 final class Handoff<T>: @unchecked Sendable {
@@ -11,7 +10,7 @@ final class Handoff<T>: @unchecked Sendable {
 
 /// Values recorded on one thread and read on another.
 final class Recorder<T: Sendable>: Sendable {
-    private let storage = Mutex<[T]>([])
+    private let storage = Locked<[T]>([])
     func append(_ value: T) { storage.withLock { $0.append(value) } }
     var values: [T] { storage.withLock { $0 } }
 }
