@@ -53,7 +53,8 @@ public final class Daemon {
     public var onReloaded: (() -> Void)?
 
     /// `endpoint` and `metadata` replace the HTTPS transport (with the config's
-    /// `request_timeout`) in tests; `exchangeHelper` (argv) moves it into a helper process. `configPath` is what SIGHUP re-reads; `passedSockets` are
+    /// `request_timeout`) in tests; `exchangeHelper` (an argv) moves that transport into a
+    /// helper process per request. `configPath` is what SIGHUP re-reads; `passedSockets` are
     /// the sockets systemd passed (socket activation).
     public init(
         config: Config, environment: [String: String], logger: Logger, endpoint: (any TokenEndpoint)? = nil,
