@@ -109,7 +109,14 @@ extension Daemon {
         }
         notifyHook = new.notifyCommand.map { NotifyHook(command: $0, environment: environment, logger: logger) }
         if new.logLevel != config.logLevel {
-            logger.notice("reload_partial", "log_level is read at start only: restart the daemon to apply it")
+            if let fixed = logLevelFromCommandLine {
+                logger.notice(
+                    "reload_partial", "log_level in the configuration is not applied: run --log-level \(fixed.rawValue) overrides it")
+            } else {
+                let level = new.logLevel ?? .info
+                logger.notice("log_level", "logging \(level.rawValue) and more important messages from now on", ["LOG_LEVEL": level.rawValue])
+                logger.setMinimumLevel(level)
+            }
         }
         for name in plan.removed { retire(name, because: "account \(name) was removed from the configuration") }
         for name in plan.changed {

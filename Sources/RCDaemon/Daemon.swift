@@ -44,6 +44,10 @@ public final class Daemon {
     var reloadInProgress = false
     var reloadRequestedAgain = false
 
+    /// The level `run --log-level` fixed, which outranks `log_level` in the config at a reload
+    /// as it did at start; nil: a reload applies the config's `log_level`.
+    public var logLevelFromCommandLine: LogLevel?
+
     /// The port the redirect listener bound (useful when `listen.port` is 0).
     public internal(set) var port: UInt16 = 0
 

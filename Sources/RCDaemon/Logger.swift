@@ -1,5 +1,6 @@
 import Glibc
 import RCSystem
+import Synchronization
 
 /// One thing that happened, as the journal should record it: a priority, an event name
 /// (`signin_needed`, `signed_in`, `refreshed`, ...), a line for people, and fields such as
@@ -19,13 +20,21 @@ public protocol LogSink: Sendable {
 /// The daemon's logger: filters by level, strips control characters (so provider text
 /// cannot forge log lines), and hands events to its sink. Safe to use from any thread.
 public struct Logger: Sendable {
-    public let minimumLevel: LogLevel
     public let sink: any LogSink
+    /// Shared by every copy of this logger (accounts, listeners and threads each hold one), so
+    /// that a new level from a reload reaches all of them at once.
+    private let level: LevelSetting
 
     public init(minimumLevel: LogLevel = .info, sink: any LogSink = StderrLogSink()) {
-        self.minimumLevel = minimumLevel
+        self.level = LevelSetting(minimumLevel)
         self.sink = sink
     }
+
+    /// The least important level that is logged.
+    public var minimumLevel: LogLevel { level.value }
+
+    /// Changes the level for this logger and every copy of it (a reload's `log_level`).
+    public func setMinimumLevel(_ new: LogLevel) { level.value = new }
 
     public func log(_ level: LogLevel, _ event: String, _ message: String, account: String? = nil, _ fields: [String: String] = [:]) {
         guard level >= minimumLevel else { return }
@@ -108,4 +117,21 @@ public final class MemoryLogSink: LogSink {
     }
 
     public var events: [LogEvent] { storage.withLock { $0 } }
+}
+
+/// A log level that any thread may read and change: one atomic load per log call, since a
+/// debug line is considered for every token fetch.
+private final class LevelSetting: Sendable {
+    private let index: Atomic<Int>
+
+    init(_ level: LogLevel) { index = Atomic(Self.index(of: level)) }
+
+    var value: LogLevel {
+        get { LogLevel.allCases[index.load(ordering: .relaxed)] }
+        set { index.store(Self.index(of: newValue), ordering: .relaxed) }
+    }
+
+    private static func index(of level: LogLevel) -> Int {
+        LogLevel.allCases.firstIndex(of: level) ?? 0
+    }
 }

@@ -51,6 +51,7 @@ struct Run: Subcommand {
             let daemon = try Daemon(
                 config: config, environment: environment, logger: logger, configPath: configPath, passedSockets: passed,
                 exchangeHelper: ExchangeHelper.argv)
+            daemon.logLevelFromCommandLine = logLevel
             try daemon.run()
         } catch {
             logger.error("fatal", "cannot start: \(error)")

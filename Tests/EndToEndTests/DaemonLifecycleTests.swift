@@ -89,6 +89,53 @@ import Testing
     }
 }
 
+extension DaemonLifecycleTests {
+    /// `log_level` takes effect at a reload: debug lines appear once it says `debug` and stop
+    /// when it is gone again.
+    @Test func aReloadAppliesLogLevel() throws {
+        let tls = try TLSTestProvider()
+        defer { tls.stop() }
+        let daemon = try DaemonProcess(accounts: [("work", tls.account())], caPEM: tls.caPEM, logLevel: nil)
+        defer { daemon.stop() }
+        try DaemonEndToEndTests.signIn(daemon, tls, account: "work")
+        let served = "served work's access token to a local client"
+        _ = try TokenSocket.readLine(daemon.socketPath("work"))
+
+        try daemon.rewriteConfig(accounts: [("work", tls.account())], settings: [("log_level", .string("debug"))])
+        var mark = daemon.log.lines.count
+        daemon.reload()
+        try daemon.log.waitForLine(containing: "logging debug and more important messages from now on", after: mark)
+        _ = try TokenSocket.readLine(daemon.socketPath("work"))
+        try daemon.log.waitForLine(containing: served, after: mark)
+
+        try daemon.rewriteConfig(accounts: [("work", tls.account())])
+        mark = daemon.log.lines.count
+        daemon.reload()
+        try daemon.log.waitForLine(containing: "logging info and more important messages from now on", after: mark)
+        try daemon.log.waitForLine(containing: "configuration reloaded", after: mark)
+        let before = daemon.log.lines.filter { $0.contains(served) }.count
+        _ = try TokenSocket.readLine(daemon.socketPath("work"))
+        _ = try TokenSocket.readLine(daemon.socketPath("work"))
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(daemon.log.lines.filter { $0.contains(served) }.count == before, "debug lines after log_level went back to info")
+    }
+
+    /// `run --log-level` outranks the config at a reload as it did at start, and says so.
+    @Test func theCommandLinesLogLevelOutranksAReload() throws {
+        let tls = try TLSTestProvider()
+        defer { tls.stop() }
+        let daemon = try DaemonProcess(accounts: [("work", tls.account())], caPEM: tls.caPEM)
+        defer { daemon.stop() }
+        try DaemonEndToEndTests.signIn(daemon, tls, account: "work")
+        try daemon.rewriteConfig(accounts: [("work", tls.account())], settings: [("log_level", .string("error"))])
+        let mark = daemon.log.lines.count
+        daemon.reload()
+        try daemon.log.waitForLine(containing: "run --log-level debug overrides it", after: mark)
+        _ = try TokenSocket.readLine(daemon.socketPath("work"))
+        try daemon.log.waitForLine(containing: "served work's access token to a local client", after: mark)
+    }
+}
+
 /// A private temporary directory, removed when the value goes.
 final class TemporaryDirectory {
     let path: String

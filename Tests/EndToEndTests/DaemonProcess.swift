@@ -44,7 +44,7 @@ final class DaemonProcess {
     /// (`request_timeout`, `notify_command`); `environment` is added to the daemon's
     /// environment (`HTTPS_PROXY`, `no_proxy`, ...).
     init(
-        accounts: [(String, JSONObject)], caPEM: String? = nil, logLevel: String = "debug",
+        accounts: [(String, JSONObject)], caPEM: String? = nil, logLevel: String? = "debug",
         settings: [(key: String, value: JSONValue)] = [], environment extra: [String: String] = [:]
     ) throws {
         binary = try DaemonBinary.path()
@@ -70,7 +70,7 @@ final class DaemonProcess {
         }
 
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run", "--config", configPath, "--log-level", logLevel]
+        process.arguments = ["run", "--config", configPath] + (logLevel.map { ["--log-level", $0] } ?? [])
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = stderr
