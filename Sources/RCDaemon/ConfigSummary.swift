@@ -42,6 +42,14 @@ public enum ConfigSummary {
         return lines.joined(separator: "\n")
     }
 
+    /// The sockets `run` would fail to bind in `socketDirectory` because their paths are too
+    /// long for a Unix socket address, each with what to do about it.
+    public static func socketPathProblems(_ config: Config, socketDirectory: String) -> [String] {
+        (["control"] + config.accounts.flatMap(Daemon.socketLabels)).compactMap { label in
+            RuntimeDirectory.socketPathProblem(socketDirectory + "/" + label + ".sock")
+        }
+    }
+
     private static func describe(_ auth: ClientAuth, hasSecret: Bool) -> String {
         switch auth {
         case .none: "none (public client, PKCE)"

@@ -45,10 +45,20 @@ public enum RuntimeDirectory {
         }
     }
 
+    /// Why a Unix socket cannot be bound at `path`, or nil if it can: sockaddr_un holds 107
+    /// bytes and a NUL, and a longer path is refused rather than cut short.
+    public static func socketPathProblem(_ path: String) -> String? {
+        let length = path.utf8.count
+        guard length >= Socket.unixPathCapacity else { return nil }
+        return "the socket path \(path) is \(length) bytes long, but a Unix socket's address holds at most \(Socket.unixPathCapacity - 1): "
+            + "use shorter account or token names (the socket is ACCOUNT.sock or ACCOUNT.TOKEN.sock) or a shorter runtime directory"
+    }
+
     /// Makes `path` free for a new listening socket: nothing there is fine; a socket nobody
     /// answers on (left by a daemon that died) is removed; a socket that answers means another
     /// daemon is running; anything else (file, symlink, directory) is refused, never removed.
     public static func claimSocketPath(_ path: String) throws(Problem) {
+        if let problem = socketPathProblem(path) { throw Problem(description: problem) }
         var info = stat()
         if lstat(path, &info) != 0 {
             if errno == ENOENT { return }

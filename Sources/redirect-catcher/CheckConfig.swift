@@ -24,6 +24,9 @@ struct CheckConfig: Subcommand {
         let directory = (try? RuntimeDirectory.path(environment: environment)) ?? "$XDG_RUNTIME_DIR/redirect-catcher"
         print(ConfigSummary.describe(config, socketDirectory: directory))
         for warning in config.warnings { print("warning: \(warning)") }
+        let problems = ConfigSummary.socketPathProblems(config, socketDirectory: directory)
+        for problem in problems { printError("\(path): \(problem)") }
+        if !problems.isEmpty { throw Failure.failed }
         print("\(path): OK")
     }
 }

@@ -65,6 +65,34 @@ import Testing
         #expect(throws: RuntimeDirectory.Problem.self) { try RuntimeDirectory.prepare(base + "/missing/parent") }
     }
 
+    /// 107 bytes fit in sockaddr_un with its NUL; 108 do not, and claiming such a path (at
+    /// start or at a reload) says what to shorten instead of failing with ENAMETOOLONG.
+    @Test func aSocketPathTooLongForSockaddrIsRefusedWithWhatToDo() throws {
+        let fits = "/run/user/1000/redirect-catcher/" + String(repeating: "a", count: 107 - 32 - 5) + ".sock"
+        #expect(fits.utf8.count == 107)
+        #expect(RuntimeDirectory.socketPathProblem(fits) == nil)
+        let over = "/run/user/1000/redirect-catcher/" + String(repeating: "a", count: 108 - 32 - 5) + ".sock"
+        let problem = try #require(RuntimeDirectory.socketPathProblem(over))
+        #expect(problem.contains("is 108 bytes long, but a Unix socket's address holds at most 107"))
+        #expect(problem.contains("use shorter account or token names"))
+        #expect(throws: RuntimeDirectory.Problem(description: problem)) { try RuntimeDirectory.claimSocketPath(over) }
+    }
+
+    /// check-config finds the same: an account and token name of 60 characters each exceed
+    /// the limit together under a usual runtime directory; the control socket never does.
+    @Test func checkConfigListsTheSocketsThatWouldNotFit() throws {
+        let long = String(repeating: "b", count: 60)
+        let config = try ConfigLoader.parse(Array("""
+            {"accounts": {"\(long)": {"authorize_url": "https://login.example/a", "token_url": "https://login.example/t",
+              "client_id": "c", "scopes": ["s"], "tokens": {"\(long)": {"scopes": ["x"]}}},
+              "short": {"authorize_url": "https://login.example/a", "token_url": "https://login.example/t",
+              "client_id": "c", "scopes": ["s"]}}}
+            """.utf8))
+        let problems = ConfigSummary.socketPathProblems(config, socketDirectory: "/run/user/1000/redirect-catcher")
+        #expect(problems.count == 1, "\(problems)")
+        #expect(problems.first?.contains("/run/user/1000/redirect-catcher/\(long).\(long).sock") == true)
+    }
+
     @Test func claimLeavesAFreePathAlone() throws {
         let base = makeTemporaryDirectory()
         defer { removeTree(base) }
