@@ -126,12 +126,14 @@ private final class LevelSetting: Sendable {
 
     init(_ level: LogLevel) { index = Atomic(Self.index(of: level)) }
 
+    private static let levels = LogLevel.allCases
+
     var value: LogLevel {
-        get { LogLevel.allCases[index.load(ordering: .relaxed)] }
+        get { Self.levels[index.load(ordering: .relaxed)] }
         set { index.store(Self.index(of: newValue), ordering: .relaxed) }
     }
 
     private static func index(of level: LogLevel) -> Int {
-        LogLevel.allCases.firstIndex(of: level) ?? 0
+        levels.firstIndex(of: level) ?? 0
     }
 }
