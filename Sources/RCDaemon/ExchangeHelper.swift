@@ -33,7 +33,7 @@ public final class HelperTokenEndpoint: ExchangeTransport {
         self.argv = argv
         self.timeoutSeconds = timeoutSeconds
         // Nothing of systemd's is the helper's business.
-        let withheld: Set<String> = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]
+        let withheld = Set(["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] + PassedDescriptors.variables)
         self.environment = environment.filter { !withheld.contains($0.key) }.map { "\($0.key)=\($0.value)" }.sorted()
     }
 
