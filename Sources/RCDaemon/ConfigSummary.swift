@@ -29,13 +29,13 @@ public enum ConfigSummary {
             if let resource = account.resource { lines.append("  resource: \(resource)") }
             lines.append("  redirect_uri: \(account.redirectURI) (response_mode \(account.responseMode == .formPost ? "form_post" : "query"))")
             if let ca = account.caFile { lines.append("  ca_file: \(ca)") }
-            lines.append("  socket: \(socketDirectory)/\(account.name).sock")
+            lines.append("  socket: \(Daemon.socketPath(account.name, in: socketDirectory))")
             for token in account.tokens {
                 var audience: [String] = []
                 if !token.scopes.isEmpty { audience.append("scopes \(token.scopes.joined(separator: " "))") }
                 if let resource = token.resource { audience.append("resource \(resource)") }
                 lines.append(
-                    "  token \(token.name) (\(audience.joined(separator: ", ")), from the account's refresh token): \(socketDirectory)/\(account.name).\(token.name).sock"
+                    "  token \(token.name) (\(audience.joined(separator: ", ")), from the account's refresh token): \(Daemon.socketPath(account.name + "." + token.name, in: socketDirectory))"
                 )
             }
         }
@@ -46,7 +46,7 @@ public enum ConfigSummary {
     /// long for a Unix socket address, each with what to do about it.
     public static func socketPathProblems(_ config: Config, socketDirectory: String) -> [String] {
         (["control"] + config.accounts.flatMap(Daemon.socketLabels)).compactMap { label in
-            RuntimeDirectory.socketPathProblem(socketDirectory + "/" + label + ".sock")
+            RuntimeDirectory.socketPathProblem(Daemon.socketPath(label, in: socketDirectory))
         }
     }
 

@@ -274,6 +274,11 @@ public final class Daemon {
     }
 
     func socketPath(_ name: String) -> String {
-        runtimeDirectory + "/" + name + ".sock"
+        Self.socketPath(name, in: runtimeDirectory)
+    }
+
+    /// Where the socket `name` (`control`, `ACCOUNT`, `ACCOUNT.TOKEN`) lives in `directory`.
+    static func socketPath(_ name: String, in directory: String) -> String {
+        directory + "/" + name + ".sock"
     }
 }
