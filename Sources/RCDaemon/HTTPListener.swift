@@ -59,7 +59,15 @@ final class HTTPListener {
         let bodyLength: Int
     }
 
+    /// Finds the uid that owns the client end of an accepted connection.
+    typealias PeerOwner = (FileDescriptor) throws(SystemError) -> uid_t
+
     let port: UInt16
+    /// The only uid served: the daemon's own. Every other user of the machine could otherwise
+    /// start a sign-in here and deliver the callback of one they completed as themselves,
+    /// making this person's sockets serve the other user's identity.
+    private let ownerUID: uid_t
+    private let peerOwner: PeerOwner
     private let loop: EventLoop
     private let logger: Logger
     private let limits: Limits
@@ -76,18 +84,23 @@ final class HTTPListener {
     /// without IPv6 loopback gets 127.0.0.1 alone.
     convenience init(
         loop: EventLoop, port requested: UInt16, logger: Logger, limits: Limits = Limits(),
+        peerOwner: @escaping PeerOwner = Socket.tcpPeerUID,
         router: @escaping (BrowserRequest, @escaping Respond) -> Void
     ) throws(SystemError) {
         let (listeners, port) = try Self.bind(port: requested, logger: logger)
-        try self.init(loop: loop, listeners: listeners, port: port, logger: logger, limits: limits, router: router)
+        try self.init(
+            loop: loop, listeners: listeners, port: port, logger: logger, limits: limits, peerOwner: peerOwner, router: router)
     }
 
     /// Serves on loopback sockets already listening on `port` (from systemd, with socket
     /// activation; the caller has checked what they are bound to).
     init(
         loop: EventLoop, listeners: [FileDescriptor], port: UInt16, logger: Logger, limits: Limits = Limits(),
+        peerOwner: @escaping PeerOwner = Socket.tcpPeerUID,
         router: @escaping (BrowserRequest, @escaping Respond) -> Void
     ) throws(SystemError) {
+        self.ownerUID = getuid()
+        self.peerOwner = peerOwner
         self.loop = loop
         self.logger = logger
         self.limits = limits
@@ -166,6 +179,13 @@ final class HTTPListener {
                 continue
             }
             connections[fd.rawValue] = connection
+            if let refusal = refusal(of: fd) {
+                // Answered before a byte of the request is read: no route runs, so nothing is
+                // started, redeemed or shown, not even the account names.
+                connection.phase = .handling
+                send(Page.error(status: 403, title: "This listener belongs to another user", detail: refusal), on: connection)
+                continue
+            }
             connection.timer = loop.schedule(at: loop.now.adding(seconds: limits.headDeadlineSeconds)) {
                 [weak self, weak connection] in
                 guard let self, let connection else { return }
@@ -173,6 +193,28 @@ final class HTTPListener {
                 self.drop(connection)
             }
         }
+    }
+
+    /// Why a fresh connection is refused, as the page says it, or nil when the daemon's own
+    /// user made it. A connection whose owner cannot be found is refused too (fail closed).
+    private func refusal(of fd: FileDescriptor) -> String? {
+        let uid: uid_t
+        do {
+            uid = try peerOwner(fd)
+        } catch {
+            let hint =
+                error.errno == EAFNOSUPPORT || error.errno == EPERM || error.errno == EACCES
+                ? " (the daemon may not open AF_NETLINK sockets: its unit needs AF_NETLINK in RestrictAddressFamilies=)" : ""
+            rejectionLog("peer_refused").warning(
+                "refused a browser connection whose owner could not be found (\(error))\(hint); only uid \(ownerUID) is served")
+            return "redirect-catcher could not find out which user of this machine opened this connection, so it refused it:"
+                + " it serves only the user who runs it. Try again; if this keeps happening, the daemon's journal says why."
+        }
+        guard uid != ownerUID else { return nil }
+        rejectionLog("peer_refused").warning(
+            "refused a browser connection from uid \(uid); only uid \(ownerUID) is served", ["PEER_UID": String(uid)])
+        return "This sign-in listener belongs to another user of this machine, and only that user can use it."
+            + " To sign in to accounts of your own, run redirect-catcher as yourself, on a port of your own."
     }
 
     /// Closes the connection that has waited longest for its request head or body.

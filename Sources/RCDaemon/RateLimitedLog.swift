@@ -22,7 +22,7 @@ final class RateLimitedLog {
     }
 
     /// Logs `message` as a warning now, or counts it for the summary at the end of the interval.
-    func warning(_ message: String) {
+    func warning(_ message: String, _ fields: [String: String] = [:]) {
         // A summary that is due but whose timer has not run yet (the loop served this request
         // first) goes out now, and this message counts towards the next one: one line per interval.
         if suppressed > 0, let lastLogged, scheduler.now.seconds(since: lastLogged) >= intervalSeconds { summarize() }
@@ -36,7 +36,7 @@ final class RateLimitedLog {
             return
         }
         lastLogged = scheduler.now
-        logger.warning(event, message)
+        logger.warning(event, message, fields)
     }
 
     private func summarize() {

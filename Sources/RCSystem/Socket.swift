@@ -159,6 +159,17 @@ public enum Socket {
         return uid
     }
 
+    /// The uid that owns the socket at the other end of an accepted loopback TCP connection,
+    /// found by its exact address and ports through the kernel's socket diagnostics
+    /// (NETLINK_SOCK_DIAG, as `ss -e` reads it). ENOENT when no live socket of a process is
+    /// there any more. Inside a user namespace (systemd's `PrivateUsers=yes`), a uid that the
+    /// namespace does not map reads as the overflow uid, never as the caller's own.
+    public static func tcpPeerUID(_ fd: FileDescriptor) throws(SystemError) -> uid_t {
+        var uid: uid_t = 0
+        _ = try syscall("sock_diag") { rc_tcp_peer_uid(fd.rawValue, &uid) }
+        return uid
+    }
+
     /// Resolves `host` (getaddrinfo, blocking: call it off the event loop) and connects to
     /// the first address that answers before `deadline`. Returns a non-blocking socket.
     public static func connectTCP(host: String, port: UInt16, deadline: Instant) throws(SystemError) -> FileDescriptor {

@@ -10,6 +10,12 @@
 /// Returns 0 and fills *uid, or -1 with errno set.
 int rc_peer_uid(int fd, uid_t *uid);
 
+/// The uid that owns the socket at the other end of an accepted loopback TCP connection:
+/// one exact NETLINK_SOCK_DIAG (inet_diag) lookup of the peer's four-tuple. Returns 0 and
+/// fills *uid, or -1 with errno set: ENOENT when no live socket of a process matches (the
+/// client is gone), EAFNOSUPPORT for a socket that is not TCP over IPv4 or IPv6.
+int rc_tcp_peer_uid(int fd, uid_t *uid);
+
 /// prctl(PR_SET_DUMPABLE, 0): no ptrace by other processes of the user, no core dump.
 int rc_set_nondumpable(void);
 
