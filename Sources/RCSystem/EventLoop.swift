@@ -38,15 +38,24 @@ public final class EventLoop: @unchecked Sendable {
         let id: UInt64
     }
 
+    /// A caller's descriptor: its handler, and the generation its epoll events carry.
+    private struct Registration {
+        let generation: UInt32
+        let handler: (Readiness) -> Void
+    }
+
     private let epoll: FileDescriptor
     private let timerFD: FileDescriptor
     private let wakeFD: FileDescriptor
     private var signalFD: FileDescriptor?
-    private var handlers: [Int32: (Readiness) -> Void] = [:]
-    /// Bumped on every registration, so that a delayed action can tell a descriptor number
-    /// reused by a newer registration from the one it meant.
-    private var registrations: [Int32: UInt64] = [:]
-    private var nextRegistration: UInt64 = 0
+    /// Keyed by descriptor number, which the kernel hands out again as soon as it is closed.
+    /// A new generation on every registration tells the registration an event or a delayed
+    /// action meant from a newer one under the same number.
+    private var registrations: [Int32: Registration] = [:]
+    /// Wraps around: two registrations of one number are confused only if a multiple of 2^32
+    /// registrations happen between an event's epoll_wait and its dispatch (one batch), or
+    /// during a `pauseReading` pause.
+    private var lastGeneration: UInt32 = 0
     private var timerHeap: [Timer] = []
     private var timerBodies: [UInt64: () -> Void] = [:]
     private var nextTimerID: UInt64 = 1
@@ -56,9 +65,20 @@ public final class EventLoop: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let clock: Instant.Clock
 
-    private static let wakeToken: UInt64 = UInt64(UInt32.max) + 1
-    private static let timerToken: UInt64 = UInt64(UInt32.max) + 2
-    private static let signalToken: UInt64 = UInt64(UInt32.max) + 3
+    // A caller's descriptor has the token `token(fd, generation)`; the loop's own descriptors
+    // have these, whose lower half is a negative number that no registration can have
+    // (epoll_ctl refuses it), so they differ from every caller's token whatever the generation.
+    private static let wakeToken: UInt64 = .max
+    private static let timerToken: UInt64 = .max - 1
+    private static let signalToken: UInt64 = .max - 2
+
+    /// The epoll data of a registration: the generation in the upper 32 bits, the descriptor
+    /// in the lower. An event that was queued before its descriptor was closed, and comes out
+    /// of the same epoll_wait batch after a handler registered a new socket under the number,
+    /// carries the old generation, and `dispatch` drops it.
+    private static func token(_ fd: Int32, _ generation: UInt32) -> UInt64 {
+        UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd))
+    }
 
     /// Creates the epoll instance, the boot-clock timerfd and the wake-up eventfd.
     public init() throws(SystemError) {
@@ -82,23 +102,25 @@ public final class EventLoop: @unchecked Sendable {
     /// Watches `fd` (which the caller keeps open until `unregister`) and calls `handler` on
     /// the loop thread whenever it is ready.
     public func register(_ fd: Int32, interest: Interest, handler: @escaping (Readiness) -> Void) throws(SystemError) {
-        try add(fd, token: UInt64(UInt32(bitPattern: fd)), interest: interest)
-        handlers[fd] = handler
-        nextRegistration += 1
-        registrations[fd] = nextRegistration
+        let generation = lastGeneration &+ 1
+        try add(fd, token: Self.token(fd, generation), interest: interest)
+        lastGeneration = generation
+        registrations[fd] = Registration(generation: generation, handler: handler)
     }
 
-    /// Changes what `fd` is watched for.
+    /// Changes what `fd` is watched for. The registration keeps its generation: events queued
+    /// before the change are still its own.
     public func modify(_ fd: Int32, interest: Interest) throws(SystemError) {
+        // What epoll_ctl(MOD) itself says of a descriptor it does not watch.
+        guard let generation = registrations[fd]?.generation else { throw SystemError("epoll_ctl(MOD)", errno: ENOENT) }
         _ = try syscall("epoll_ctl(MOD)") {
-            rc_epoll_ctl(epoll.rawValue, Int32(RC_EPOLL_MOD), fd, interest.rawValue | UInt32(RC_EPOLLRDHUP), UInt64(UInt32(bitPattern: fd)))
+            rc_epoll_ctl(epoll.rawValue, Int32(RC_EPOLL_MOD), fd, interest.rawValue | UInt32(RC_EPOLLRDHUP), Self.token(fd, generation))
         }
     }
 
     /// Stops watching `fd`. Call before closing it.
     public func unregister(_ fd: Int32) {
-        if handlers.removeValue(forKey: fd) != nil {
-            registrations.removeValue(forKey: fd)
+        if registrations.removeValue(forKey: fd) != nil {
             _ = rc_epoll_ctl(epoll.rawValue, Int32(RC_EPOLL_DEL), fd, 0, 0)
         }
     }
@@ -108,16 +130,16 @@ public final class EventLoop: @unchecked Sendable {
     /// want of descriptors (EMFILE): it stays readable, and this level-triggered loop would
     /// otherwise spin on it until a descriptor frees up.
     public func pauseReading(_ fd: Int32, seconds: Double) {
-        guard let registration = registrations[fd] else { return }
+        guard let generation = registrations[fd]?.generation else { return }
         try? modify(fd, interest: [])
         schedule(at: now.adding(seconds: seconds)) { [weak self] in
-            guard let self, self.registrations[fd] == registration else { return }
+            guard let self, self.registrations[fd]?.generation == generation else { return }
             try? self.modify(fd, interest: .read)
         }
     }
 
     /// The number of descriptors registered by callers (for tests and status).
-    public var registeredCount: Int { handlers.count }
+    public var registeredCount: Int { registrations.count }
 
     /// Runs `body` on the loop thread at `deadline` (boot clock), or at once if it has passed.
     @discardableResult
@@ -217,9 +239,11 @@ public final class EventLoop: @unchecked Sendable {
             }
         default:
             let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
-            guard let handler = handlers[fd] else { return }
+            // A descriptor closed earlier in this batch, or closed and its number reused.
+            guard let registration = registrations[fd], registration.generation == UInt32(truncatingIfNeeded: token >> 32)
+            else { return }
             let failed = events & UInt32(RC_EPOLLERR | RC_EPOLLHUP | RC_EPOLLRDHUP) != 0
-            handler(
+            registration.handler(
                 Readiness(
                     readable: events & UInt32(RC_EPOLLIN) != 0,
                     writable: events & UInt32(RC_EPOLLOUT) != 0,

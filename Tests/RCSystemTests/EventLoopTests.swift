@@ -207,6 +207,67 @@ import Testing
         #expect(thread.stop())
     }
 
+    /// Issue 19: events come out of epoll_wait in batches, and a handler early in a batch may
+    /// close another descriptor while an accept reuses its number before the batch is over.
+    /// The event the kernel had queued for the old socket (here a hang-up, which makes the
+    /// servers drop a connection) must not reach the new registration under that number.
+    @Test func aStaleEventForAReusedDescriptorNumberIsDropped() throws {
+        let (a1, b1) = socketPair(nonBlocking: true)
+        let (a2, b2) = socketPair(nonBlocking: true)
+        let (fresh, freshPeer) = socketPair(nonBlocking: true)
+        // Both hung up before they are registered: EPOLL_CTL_ADD queues a descriptor that is
+        // ready already, so the next epoll_wait reports both in one batch.
+        b1.close()
+        b2.close()
+        let reused = Recorder<Int32>()
+        let heard = Recorder<String>()
+        let swapped = Latch()
+        let read = Latch()
+        let thread = try LoopThread()
+        let handoff = Handoff((a1, a2, fresh))
+        thread.sync {
+            let (a1, a2, fresh) = handoff.value
+            let loop = thread.loop
+            for (mine, other) in [(a1, a2), (a2, a1)] {
+                try? loop.register(mine.rawValue, interest: .read) { _ in
+                    // Whichever of the two comes first in the batch takes the other's number.
+                    loop.unregister(mine.rawValue)
+                    let number = other.rawValue
+                    loop.unregister(number)
+                    // Closes the other socket and puts the fresh one under its number, as an
+                    // accept would, without depending on which numbers are free.
+                    guard dup2(fresh.rawValue, number) == number else { return }
+                    try? loop.register(number, interest: .read) { readiness in
+                        if readiness.hangUp {
+                            heard.append("hang-up")
+                        } else if readiness.readable {
+                            var scratch: [UInt8] = []
+                            _ = try? other.read(appendingTo: &scratch)
+                            heard.append("read " + String(decoding: scratch, as: UTF8.self))
+                            read.open()
+                        }
+                    }
+                    reused.append(number)
+                    swapped.open()
+                }
+            }
+        }
+        #expect(swapped.wait())
+        thread.sync {}  // posted after the batch was taken, so it runs once the batch is done
+        #expect(reused.values.count == 1)
+        #expect(heard.values.isEmpty, "the new registration got the old socket's event")
+        // The new registration itself is watched: its own data arrives.
+        _ = try freshPeer.write(bytes("new"), from: 0)
+        #expect(read.wait())
+        thread.sync {
+            let (a1, a2, _) = handoff.value
+            thread.loop.unregister(a1.rawValue)
+            thread.loop.unregister(a2.rawValue)
+        }
+        #expect(thread.stop())
+        #expect(heard.values == ["read new"])
+    }
+
     @Test func registeringAClosedDescriptorFails() throws {
         let loop = try EventLoop()
         #expect(throws: SystemError("epoll_ctl(ADD)", errno: EBADF)) {
