@@ -1,4 +1,5 @@
 import Glibc
+import RCHTTP
 import RCJSON
 import RCOAuth
 
@@ -7,6 +8,8 @@ import RCOAuth
 struct AccountContext {
     let listenPort: UInt16
     let credentialsDirectory: String?
+    /// The file the config was read from, nil for text parsed in memory.
+    let configFile: ConfigFile?
     var warnings: [ConfigError]
 
     static let validKeys = [
@@ -18,6 +21,7 @@ struct AccountContext {
     mutating func account(name: String, node: ConfigNode) throws(ConfigError) -> AccountSettings {
         try checkName(name, node: node)
         _ = try node.object(validKeys: Self.validKeys)
+        warnAboutPlaceholders(in: node, key: name)
 
         var provider = Provider.generic
         if let providerNode = node.member("provider") {
@@ -44,6 +48,7 @@ struct AccountContext {
         }
 
         let clientID = try node.child("client_id").nonEmptyStringIfPresent(required: "required: the application (client) id")
+        checkClientID(clientID, provider: provider, node: node.child("client_id"))
         let clientSecret = try secret(node: node)
         let clientCertificate = try certificate(node: node)
         if clientSecret != nil, clientCertificate != nil {
@@ -180,6 +185,7 @@ struct AccountContext {
         if let authorityNode {
             let text = try authorityNode.nonEmptyString()
             try check(authorityNode) { () throws(URLPolicyError) in try URLPolicy.checkAuthority(text) }
+            if provider == .entra || provider == .entraV1 { try checkEntraAuthority(text, node: authorityNode) }
             authority = text
         }
         var tenant: String?
@@ -206,13 +212,29 @@ struct AccountContext {
         return (preset.authorize, preset.token, preset.issuer)
     }
 
-    private func secret(node: ConfigNode) throws(ConfigError) -> String? {
+    /// The Entra portal shows the authority with the tenant in it; the presets add the tenant
+    /// themselves, so such an authority would name the tenant twice in every URL and fail only
+    /// at sign-in. A path is refused here, with the split to make.
+    private func checkEntraAuthority(_ text: String, node: ConfigNode) throws(ConfigError) {
+        guard let url = try? WebURL.parse(text), url.path.contains(where: { $0 != "/" }) else { return }
+        let segment = url.path.split(separator: "/").first.map(String.init)
+        let tenant = segment.flatMap { ProviderPreset.isValidTenant($0) ? $0 : nil } ?? "the tenant"
+        throw node.error("\(text) includes a path; put the host alone in authority and \(tenant) in tenant")
+    }
+
+    private mutating func secret(node: ConfigNode) throws(ConfigError) -> String? {
         let inline = node.member("client_secret")
         let file = node.member("client_secret_file")
         if inline != nil, let file { throw file.error("set client_secret or client_secret_file, not both") }
-        if let inline { return try inline.nonEmptyString() }
+        if let inline {
+            let secret = try inline.nonEmptyString()
+            if let configFile {
+                warnIfReadableByOthers(path: configFile.path, mode: configFile.mode, holding: "this client secret", node: inline)
+            }
+            return secret
+        }
         guard let file else { return nil }
-        let (path, content) = try credentialFile(file)
+        let (path, content) = try credentialFile(file, holding: "the client secret")
         var bytes = content
         // Editors and `echo` add a final newline that is not part of the secret.
         while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }

@@ -5,8 +5,9 @@ import RCOAuth
 /// or relative to `$CREDENTIALS_DIRECTORY` so that a unit can hand them over with systemd's
 /// `LoadCredential=` and the daemon never needs read access to where they are kept.
 extension AccountContext {
-    /// The path `node` names and the file's bytes.
-    func credentialFile(_ node: ConfigNode) throws(ConfigError) -> (path: String, bytes: [UInt8]) {
+    /// The path `node` names and the file's bytes. When the file holds a secret (`holding`
+    /// names it), a mode that lets other users read it is a warning.
+    mutating func credentialFile(_ node: ConfigNode, holding secret: String? = nil) throws(ConfigError) -> (path: String, bytes: [UInt8]) {
         let name = try node.nonEmptyString()
         let path: String
         if name.hasPrefix("/") {
@@ -18,7 +19,9 @@ extension AccountContext {
                 "\"\(name)\" is relative and $CREDENTIALS_DIRECTORY is not set (systemd LoadCredential=): use an absolute path")
         }
         switch ConfigLoader.readFile(path) {
-        case .success(let content): return (path, content)
+        case .success(let content):
+            if let secret { warnIfReadableByOthers(path: path, mode: content.mode, holding: secret, node: node) }
+            return (path, content.bytes)
         case .failure(let problem): throw node.error("\(path): \(problem.message)")
         }
     }
@@ -49,7 +52,7 @@ extension AccountContext {
             algorithm = value
         }
         let certificate = try credentialFile(certificateNode)
-        let key = try credentialFile(keyNode)
+        let key = try credentialFile(keyNode, holding: "the private key")
         let credential: ClientCertificateCredential
         do {
             credential = try ClientCertificateCredential(

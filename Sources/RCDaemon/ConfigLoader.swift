@@ -24,15 +24,21 @@ public enum ConfigLoader {
     /// Reads and parses the file at `path`. A relative `client_secret_file` is looked up in
     /// `credentialsDirectory` (systemd's `$CREDENTIALS_DIRECTORY`).
     public static func load(path: String, credentialsDirectory: String? = nil) throws(ConfigError) -> Config {
-        let bytes: [UInt8]
+        let file: FileContent
         switch readFile(path) {
-        case .success(let content): bytes = content
+        case .success(let content): file = content
         case .failure(let problem) where problem.errno == ENOENT:
-            throw ConfigError(path: path, message: "no such file: copy config.example.json there and edit it")
+            // Not "invalid": there is nothing yet. The example is in the source tree, not next
+            // to an installed binary, so say both ways to get one.
+            throw ConfigError(
+                path: path,
+                message: "does not exist: run scripts/install from the source tree to put an annotated example there, "
+                    + "or copy config.example.json from the source tree there and edit it, or pass --config PATH")
         case .failure(let problem):
             throw ConfigError(path: path, message: problem.message)
         }
-        return try parse(bytes, credentialsDirectory: credentialsDirectory, source: path)
+        return try parse(
+            file.bytes, credentialsDirectory: credentialsDirectory, source: path, fileMode: file.mode)
     }
 
     /// Parses config text; JSON syntax errors are reported against the path "config".
@@ -52,12 +58,16 @@ public enum ConfigLoader {
         return nil
     }
 
-    static func parse(_ bytes: [UInt8], credentialsDirectory: String?, source: String) throws(ConfigError) -> Config {
+    /// `fileMode` is the mode of the file `source` names, when the text came from one: an inline
+    /// `client_secret` is only as private as the file that holds it.
+    static func parse(
+        _ bytes: [UInt8], credentialsDirectory: String?, source: String, fileMode: mode_t? = nil
+    ) throws(ConfigError) -> Config {
         let document: JSONValue
         do {
             document = try JSONParser.parse(bytes, maxDepth: 16)
         } catch {
-            throw describe(error, source: source)
+            throw describe(error, in: bytes, source: source)
         }
         let root = ConfigNode(path: "", value: document)
         guard document.objectValue != nil else {
@@ -77,7 +87,8 @@ public enum ConfigLoader {
         }
 
         var context = AccountContext(
-            listenPort: listenPort, credentialsDirectory: credentialsDirectory, warnings: [])
+            listenPort: listenPort, credentialsDirectory: credentialsDirectory,
+            configFile: fileMode.map { ConfigFile(path: source, mode: $0) }, warnings: [])
         guard let accountsNode = root.member("accounts") else {
             throw root.child("accounts").error("required: add at least one account")
         }
@@ -121,9 +132,18 @@ public enum ConfigLoader {
     }
 
     /// A parse error as a config error: duplicate keys by key path (the parser rejects them, so
-    /// this is where duplicate account names surface), anything else by line and column.
-    private static func describe(_ error: JSONParseError, source: String) -> ConfigError {
-        guard let key = error.duplicateKey else { return ConfigError(path: source, message: error.description) }
+    /// this is where duplicate account names surface), anything else by line and column. An
+    /// error where a comment starts gets the one way JSON can carry a note.
+    private static func describe(_ error: JSONParseError, in bytes: [UInt8], source: String) -> ConfigError {
+        guard let key = error.duplicateKey else {
+            guard startsComment(bytes[min(error.offset, bytes.count)...]) else {
+                return ConfigError(path: source, message: error.description)
+            }
+            return ConfigError(
+                path: source,
+                message: error.description
+                    + "; JSON has no comments: write the note as a member, \"// note\": \"...\" (keys that start with // are ignored)")
+        }
         var path = ""
         for element in error.path {
             switch element {
@@ -133,6 +153,15 @@ public enum ConfigLoader {
         }
         if path == "accounts" { return ConfigError(path: path, message: "duplicate account \"\(key)\"") }
         return ConfigError(path: path.isEmpty ? source : path, message: "duplicate key \"\(key)\" (line \(error.line), column \(error.column))")
+    }
+
+    /// `//`, `/*` or `#`: how a comment starts in the languages people write config in.
+    private static func startsComment(_ text: ArraySlice<UInt8>) -> Bool {
+        let slash = UInt8(ascii: "/")
+        guard let first = text.first else { return false }
+        if first == UInt8(ascii: "#") { return true }
+        let second = text.dropFirst().first
+        return first == slash && (second == slash || second == UInt8(ascii: "*"))
     }
 
     private static func trimmingSlashes(_ path: String) -> String {
@@ -147,14 +176,26 @@ public enum ConfigLoader {
         let message: String
     }
 
+    /// A file's bytes and its mode, taken from the descriptor that read them, so the mode is
+    /// the one of the file actually read, even if the path is replaced meanwhile.
+    struct FileContent {
+        let bytes: [UInt8]
+        let mode: mode_t
+    }
+
     /// Reads a whole small file with open/read/close, retrying EINTR and closing on every path.
-    static func readFile(_ path: String) -> Result<[UInt8], ReadProblem> {
+    static func readFile(_ path: String) -> Result<FileContent, ReadProblem> {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             let code = errno
             return .failure(ReadProblem(errno: code, message: "cannot open: " + errorText(code)))
         }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let code = errno
+            return .failure(ReadProblem(errno: code, message: "cannot inspect: " + errorText(code)))
+        }
         var content: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
@@ -164,7 +205,7 @@ public enum ConfigLoader {
                 if code == EINTR { continue }
                 return .failure(ReadProblem(errno: code, message: "cannot read: " + errorText(code)))
             }
-            if count == 0 { return .success(content) }
+            if count == 0 { return .success(FileContent(bytes: content, mode: info.st_mode)) }
             content.append(contentsOf: chunk[0..<count])
             if content.count > maximumFileSize {
                 return .failure(ReadProblem(errno: EFBIG, message: "larger than 1 MiB: this is not a config file"))

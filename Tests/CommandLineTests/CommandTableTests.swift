@@ -125,6 +125,32 @@ import Testing
         #expect(RedirectCatcher.execute(["--generate-manual"], environment: ["SOURCE_DATE_EPOCH": "soon"]) == 64)
     }
 
+    /// check-config names the file once per message, whether the problem is the file's (it
+    /// carries the path already) or a key's; a missing file is not called invalid.
+    @Test func checkConfigNamesTheFileOnce() throws {
+        let path = "/home/u/.config/redirect-catcher/config.json"
+        var thrown: ConfigError?
+        do throws(ConfigError) {
+            _ = try ConfigLoader.load(path: "/nonexistent/rc/config.json")
+        } catch {
+            thrown = error
+        }
+        let missing = try #require(thrown)
+        #expect(
+            CheckConfig.line(for: missing, in: "/nonexistent/rc/config.json")
+                == "/nonexistent/rc/config.json: does not exist: run scripts/install from the source tree to put an annotated example there, "
+                + "or copy config.example.json from the source tree there and edit it, or pass --config PATH")
+        #expect(
+            CheckConfig.line(for: ConfigError(path: path, message: "line 2, column 3: expected a member name in double quotes"), in: path)
+                == "\(path): line 2, column 3: expected a member name in double quotes")
+        #expect(
+            CheckConfig.line(for: ConfigError(path: "accounts.a.token_url", message: "not an https URL"), in: path)
+                == "\(path): accounts.a.token_url: not an https URL")
+        #expect(CheckConfig.verdict(path: path, warnings: 0) == "\(path): OK")
+        #expect(CheckConfig.verdict(path: path, warnings: 1) == "\(path): OK, with the warning above")
+        #expect(CheckConfig.verdict(path: path, warnings: 5) == "\(path): OK, with the 5 warnings above")
+    }
+
     @Test func theManualIsDatedReproducibly() throws {
         #expect(RedirectCatcher.manualDate(environment: ["SOURCE_DATE_EPOCH": "1763683200"]) == ManualDate(iso: "2025-11-21"))
         #expect(RedirectCatcher.manualDate(environment: ["SOURCE_DATE_EPOCH": "x"]) == nil)

@@ -10,7 +10,8 @@ import Testing
 @Suite struct ConfigLoaderCertificateTests {
     let directory: String
     let loader = ConfigLoaderTests()
-    static let generic = ConfigLoaderTests.generic
+    /// Real-looking hosts, so that the only warnings are the ones these tests are about.
+    static let generic = #""authorize_url": "https://sso.fabrikam.test/authorize", "token_url": "https://sso.fabrikam.test/token", "client_id": "cli""#
 
     /// RSA key generation is the slow part: once for the whole suite.
     static let material = Result { () throws -> [(String, String)] in
@@ -68,6 +69,19 @@ import Testing
         for line in key.split(separator: "\n") where !line.hasPrefix("-----") {
             #expect(!summary.contains(line) && !"\(config)".contains(line))
         }
+    }
+
+    @Test func aKeyOthersCanReadWarnsButACertificateMayBePublic() throws {
+        defer { removeTree(directory) }
+        chmod(directory + "/client.crt", 0o644)
+        chmod(directory + "/client.key", 0o644)
+        let key = directory + "/client.key"
+        #expect(
+            try loader.parse(account(files())).warnings.map(\.description) == [
+                "accounts.a.client_key_file: \(key) holds the private key and is readable by group and others (mode 0644): run chmod 600 \(key)"
+            ])
+        chmod(key, 0o600)
+        #expect(try loader.parse(account(files())).warnings.isEmpty)
     }
 
     @Test func anExpiredCertificateLoadsWithAWarning() throws {

@@ -15,6 +15,7 @@ import Testing
     }
 
     static let generic = #""authorize_url": "https://sso.example.com/authorize", "token_url": "https://sso.example.com/token", "client_id": "cli""#
+    static let clientGUID = "3f9d1c2e-8b4a-4e6f-9a0b-1c2d3e4f5a6b"
     static let entra = #""provider": "entra", "tenant": "contoso.onmicrosoft.com", "client_id": "cid", "scopes": ["https://x/.default", "offline_access"]"#
 
     func expectError(_ text: String, path: String, message: String, credentials: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -78,7 +79,13 @@ import Testing
         #expect(config.listenPort == 8400)
         #expect(config.logLevel == .notice)
         #expect(config.notifyCommand == ["notify-send", "redirect-catcher"])
-        #expect(config.warnings.isEmpty)
+        // Valid, but full of the sample names a real config never has.
+        #expect(
+            config.warnings.map(\.path) == [
+                "accounts.dynamics.client_id", "accounts.dynamics.scopes[0]", "accounts.dynamics.extra_authorize_params.domain_hint",
+                "accounts.fno.tenant", "accounts.fno.resource", "accounts.fno.client_id", "accounts.adfs.authority",
+                "accounts.intranet.authorize_url", "accounts.intranet.issuer",
+            ])
         #expect(config.accounts.map(\.name) == ["dynamics", "fno", "adfs", "intranet"])
 
         let dynamics = config.accounts[0]
@@ -147,7 +154,8 @@ import Testing
     }
 
     @Test func entraWithoutOfflineAccessIsAWarningNotAnError() throws {
-        let config = try parse(oneAccount(#""provider": "entra", "tenant": "common", "client_id": "c", "scopes": ["User.Read"]"#))
+        let config = try parse(
+            oneAccount(#""provider": "entra", "tenant": "common", "client_id": "\#(Self.clientGUID)", "scopes": ["User.Read"]"#))
         #expect(
             config.warnings == [
                 ConfigError(path: "accounts.a.scopes", message: "no offline_access: Entra will not issue a refresh token, so every expiry needs a browser sign-in")
@@ -296,7 +304,12 @@ import Testing
         #expect(try ConfigLoader.load(path: file.path).accounts.count == 1)
 
         let missing = directory.appendingPathComponent("missing.json").path
-        #expect(throws: ConfigError(path: missing, message: "no such file: copy config.example.json there and edit it")) {
+        #expect(
+            throws: ConfigError(
+                path: missing,
+                message: "does not exist: run scripts/install from the source tree to put an annotated example there, "
+                    + "or copy config.example.json from the source tree there and edit it, or pass --config PATH")
+        ) {
             try ConfigLoader.load(path: missing)
         }
         #expect(throws: ConfigError(path: directory.path, message: "cannot read: Is a directory")) {
