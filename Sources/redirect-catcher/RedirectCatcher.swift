@@ -10,8 +10,9 @@ enum RedirectCatcher {
     static let subcommands: [any Subcommand.Type] = [
         Run.self, CheckConfig.self, Status.self, Token.self, SignIn.self, Refresh.self, Demo.self,
     ]
-    /// Parsed like the others, listed nowhere: the daemon starts these itself.
-    static let hiddenSubcommands: [any Subcommand.Type] = [ExchangeHelperCommand.self]
+    /// Parsed like the others, listed nowhere: the daemon and the completion scripts run these
+    /// themselves.
+    static let hiddenSubcommands: [any Subcommand.Type] = [ExchangeHelperCommand.self, CompleteNamesCommand.self]
 
     static let table = CommandTable(
         name: "redirect-catcher",
