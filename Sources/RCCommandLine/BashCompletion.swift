@@ -7,7 +7,7 @@ enum BashCompletion {
         var script = """
             # bash completion for \(table.name); made by '\(table.name) --generate-completion-script bash'.
             \(function)() {
-                local cur=${COMP_WORDS[COMP_CWORD]} prev= command= value= prefix= words= files= i
+                local cur=${COMP_WORDS[COMP_CWORD]} prev= command= value= prefix= words= files= i j position=0
                 (( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}
                 # --option=value: bash splits it at '=' (then cur or prev is '='), unless '=' was
                 # taken out of COMP_WORDBREAKS (then the word keeps it whole). Either way only
@@ -24,6 +24,11 @@ enum BashCompletion {
                         -*) ;;
                         *) command=${COMP_WORDS[i]}; break ;;
                     esac
+                done
+                # Which positional argument is being typed: the words after the command that are
+                # not options. (No command whose arguments complete takes an option with a value.)
+                for (( j = i + 1; j < COMP_CWORD; j++ )); do
+                    [[ ${COMP_WORDS[j]} == -* ]] || position=$(( position + 1 ))
                 done
                 case $command in
                     '')
@@ -52,7 +57,21 @@ enum BashCompletion {
             let options = command.visibleOptions.map(\.spelling) + ["--help", "--version"]
             // Options are offered for an empty word only when no argument is wanted there.
             let condition = command.arguments.isEmpty ? "[[ -z $value ]] && " : "[[ -z $value && $cur == -* ]] && "
-            script += "                *) \(condition)words=\(CompletionScript.singleQuoted(options.joined(separator: " "))) ;;\n"
+            let offerOptions = "\(condition)words=\(CompletionScript.singleQuoted(options.joined(separator: " ")))"
+            let listed = CompletionScript.listedArguments(command)
+            if listed.isEmpty {
+                script += "                *) \(offerOptions) ;;\n"
+            } else {
+                script += "                *)\n"
+                script += "                    \(offerOptions)\n"
+                script += "                    [[ -z $value && $cur != -* ]] && case $position in\n"
+                for (position, arguments) in listed {
+                    let run = ([table.name] + arguments.map(CompletionScript.singleQuoted)).joined(separator: " ")
+                    script += "                        \(position)) words=$(\(run) 2>/dev/null) ;;\n"
+                }
+                script += "                    esac\n"
+                script += "                    ;;\n"
+            }
             script += "            esac\n"
             script += "            ;;\n"
         }

@@ -33,13 +33,27 @@ public struct ArgumentSpec: Sendable, Equatable {
     public var name: String
     public var help: String
     public var isOptional: Bool
+    /// What shells offer for it.
+    public var completion: ArgumentCompletion
 
-    public init(_ name: String, help: String, isOptional: Bool = false) {
+    public init(_ name: String, help: String, isOptional: Bool = false, completion: ArgumentCompletion = .none) {
         self.name = name
         self.help = help
         self.isOptional = isOptional
+        self.completion = completion
     }
 
     /// `<name>`, or `[<name>]` when it may be left out.
     public var synopsis: String { isOptional ? "[<\(name)>]" : "<\(name)>" }
+}
+
+/// What the completion scripts offer for a positional argument.
+public enum ArgumentCompletion: Sendable, Equatable {
+    /// Nothing: the value is the person's to type.
+    case none
+    /// The lines the program itself prints when run with these arguments (a hidden command),
+    /// run at completion time: values that live in the person's files, such as account names,
+    /// which no script generated at install time could know. The command should print nothing,
+    /// and exit 0, when it has nothing to offer.
+    case listedBy([String])
 }

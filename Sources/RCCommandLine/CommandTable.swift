@@ -21,11 +21,21 @@ public struct CommandTable: Sendable, Equatable {
     public var environment: [ManualEntry]
     /// For the man page's SEE ALSO section, as `name(section)`.
     public var seeAlso: [String]
+    /// For the man page's CONFIGURATION section: the config file's keys and what each means.
+    public var configuration: [ManualEntry]
+    /// Paragraphs (separated by newlines) before the keys of the CONFIGURATION section.
+    public var configurationIntroduction: String
+    /// For the man page's FILES section: each path and what is there.
+    public var files: [ManualEntry]
+    /// Paragraphs (separated by newlines) after SEE ALSO's references, for documents that are
+    /// not man pages.
+    public var seeAlsoNote: String
 
     public init(
         name: String, abstract: String, discussion: String = "", version: String, commands: [CommandSpec],
         hiddenCommands: [CommandSpec] = [], exitStatuses: [ManualEntry] = [], environment: [ManualEntry] = [],
-        seeAlso: [String] = []
+        seeAlso: [String] = [], configuration: [ManualEntry] = [], configurationIntroduction: String = "",
+        files: [ManualEntry] = [], seeAlsoNote: String = ""
     ) {
         self.name = name
         self.abstract = abstract
@@ -36,6 +46,10 @@ public struct CommandTable: Sendable, Equatable {
         self.exitStatuses = exitStatuses
         self.environment = environment
         self.seeAlso = seeAlso
+        self.configuration = configuration
+        self.configurationIntroduction = configurationIntroduction
+        self.files = files
+        self.seeAlsoNote = seeAlsoNote
     }
 
     public func command(named name: String) -> CommandSpec? {
@@ -43,7 +57,8 @@ public struct CommandTable: Sendable, Equatable {
     }
 }
 
-/// A term and what it means, for the man page's lists (an exit status, a variable).
+/// A term and what it means, for the man page's lists (an exit status, a variable, a config
+/// key, a file). Several terms that share a meaning are written "one, two".
 public struct ManualEntry: Sendable, Equatable {
     public var term: String
     public var meaning: String

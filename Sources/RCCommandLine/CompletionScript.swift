@@ -1,6 +1,7 @@
 /// The completion scripts `--generate-completion-script SHELL` prints, made from the command
 /// table: subcommands, each command's options, option values that are a fixed set of words,
-/// and file names for path options.
+/// file names for path options, and arguments whose values the program itself lists at
+/// completion time (``ArgumentCompletion/listedBy(_:)``).
 public enum CompletionScript {
     public static func render(_ table: CommandTable, shell: CompletionShell) -> String {
         switch shell {
@@ -14,6 +15,15 @@ public enum CompletionScript {
     static func commands(_ table: CommandTable) -> [(name: String, abstract: String)] {
         table.commands.map { ($0.name, $0.abstract) }
             + [(CommandLineParser.helpCommand.name, CommandLineParser.helpCommand.abstract)]
+    }
+
+    /// The command's arguments whose values the program lists (by position from 0), with the
+    /// arguments that make it print them.
+    static func listedArguments(_ command: CommandSpec) -> [(position: Int, arguments: [String])] {
+        command.arguments.enumerated().compactMap { position, argument in
+            guard case .listedBy(let arguments) = argument.completion else { return nil }
+            return (position, arguments)
+        }
     }
 
     /// The program's name as a shell function name: `redirect-catcher` → `redirect_catcher`.

@@ -27,6 +27,19 @@ enum FishCompletion {
             "    test \"$command\" = \"$expected\"",
             "end",
             "",
+            "# Whether the word being typed is the subcommand's positional argument number N (from 0).",
+            "function \(prefix)_at_argument -a position",
+            "    set -l count -1",
+            "    for word in (commandline -opc)[2..-1]",
+            "        switch $word",
+            "            case '-*'",
+            "                continue",
+            "        end",
+            "        set count (math $count + 1)",
+            "    end",
+            "    test $count -eq $position",
+            "end",
+            "",
             "complete -c \(program) -f",
             "complete -c \(program) -s h -l help -d 'Show help information.'",
             "complete -c \(program) -l version -d 'Show the version.'",
@@ -51,6 +64,11 @@ enum FishCompletion {
                     }
                 }
                 lines.append(line + " -d \(quoted(option.help))")
+            }
+            for (position, arguments) in CompletionScript.listedArguments(command) {
+                let at = quoted("\(prefix)_using \(command.name); and \(prefix)_at_argument \(position)")
+                let run = quoted("(\(([program] + arguments).joined(separator: " ")) 2>/dev/null)")
+                lines.append("complete -c \(program) -n \(at) -x -a \(run)")
             }
         }
         return lines.joined(separator: "\n") + "\n"

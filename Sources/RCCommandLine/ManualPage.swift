@@ -1,13 +1,18 @@
 /// The man page `--generate-manual` prints, in mdoc: the synopsis of every command, what each
-/// does with its options and arguments, then the table's exit statuses, environment and
-/// related pages.
+/// does with its options and arguments, then the table's config keys, environment, files, exit
+/// statuses and related pages.
 public enum ManualPage {
     public static func render(_ table: CommandTable, date: ManualDate) -> String {
         var lines = [
             ".\\\" \(table.name)(1); made by '\(table.name) --generate-manual' from the command table.",
             ".Dd \(date.mdoc)",
             ".Dt \(table.name.uppercased()) 1",
-            ".Os",
+            // groff before 1.23 heads a page of section 1 "BSD General Commands Manual"; mandoc
+            // and later groff say "General Commands Manual", which this string makes the old
+            // ones say too (the others never read it).
+            ".ds doc-volume General Commands Manual",
+            // The footer's left side: this program, not the "BSD" groff puts there by default.
+            ".Os \(escape(table.name)) \(escape(table.version))",
             ".Sh NAME",
             ".Nm \(table.name)",
             ".Nd \(nameDescription(table.abstract))",
@@ -29,14 +34,24 @@ public enum ManualPage {
         lines += [
             ".Ss help", ".Nm", ".Cm help", ".Op Ar subcommand", ".Pp", "Show the help of", ".Ar subcommand ,", "or the overview.",
         ]
-        lines += list(".Sh ENVIRONMENT", table.environment, term: { ".It Ev \($0)" })
-        lines += list(".Sh EXIT STATUS", table.exitStatuses, term: { ".It \($0)" })
-        if !table.seeAlso.isEmpty {
+        if !table.configuration.isEmpty {
+            lines.append(".Sh CONFIGURATION")
+            if !table.configurationIntroduction.isEmpty { lines += paragraphs(table.configurationIntroduction) }
+            lines += list(table.configuration, macro: "Cm")
+        }
+        if !table.environment.isEmpty { lines += [".Sh ENVIRONMENT"] + list(table.environment, macro: "Ev") }
+        if !table.files.isEmpty { lines += [".Sh FILES"] + list(table.files, macro: "Pa") }
+        if !table.exitStatuses.isEmpty { lines += [".Sh EXIT STATUS"] + list(table.exitStatuses, macro: nil) }
+        if !table.seeAlso.isEmpty || !table.seeAlsoNote.isEmpty {
             lines.append(".Sh SEE ALSO")
             // By section, then by name, as the convention has it.
             let references = table.seeAlso.compactMap(crossReference).sorted { ($0.section, $0.name) < ($1.section, $1.name) }
             for (offset, reference) in references.enumerated() {
                 lines.append(".Xr \(reference.name) \(reference.section)" + (offset < references.count - 1 ? " ," : ""))
+            }
+            if !table.seeAlsoNote.isEmpty {
+                if !references.isEmpty { lines.append(".Pp") }
+                lines += paragraphs(table.seeAlsoNote)
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -69,10 +84,17 @@ public enum ManualPage {
         return lines
     }
 
-    static func list(_ heading: String, _ entries: [ManualEntry], term: (String) -> String) -> [String] {
-        guard !entries.isEmpty else { return [] }
-        var lines = [heading, ".Bl -tag -width Ds"]
-        for entry in entries { lines += [term(entry.term)] + text(entry.meaning) }
+    /// A tagged list; each term set in `macro` (none for plain text), and a term of several,
+    /// such as "https_proxy, HTTPS_PROXY", as a list of them.
+    static func list(_ entries: [ManualEntry], macro: String?) -> [String] {
+        var lines = [".Bl -tag -width Ds"]
+        for entry in entries {
+            let terms = entry.term.split(separator: ", ").map { term in
+                let word = escape(String(term))
+                return macro.map { "\($0) \(word)" } ?? word
+            }
+            lines += [".It " + terms.joined(separator: " , ")] + text(entry.meaning)
+        }
         lines.append(".El")
         return lines
     }
@@ -106,11 +128,19 @@ public enum ManualPage {
     }
 
     /// Text lines: a new line for each new sentence, as roff wants, and none longer than 80
-    /// bytes; escaped, with paths kept from being hyphenated.
+    /// bytes; escaped, with paths, names and `code` kept from being hyphenated (a break inside
+    /// `check-config` or `config.json` reads as part of it), and `code` in bold.
     static func text(_ text: String) -> [String] {
         var sentences: [String] = []
         var sentence = ""
-        let words = text.split(separator: " ").map { $0.contains("/") ? "\\%" + escape(String($0)) : escape(String($0)) }
+        var inCode = false
+        var words = text.split(separator: " ").map { word in
+            let unbroken = inCode || word.contains("`") || word.dropFirst().dropLast().contains(where: { "/_-.".contains($0) }) && word.count > 4
+            let escaped = unbroken ? "\\%" + escape(String(word)) : escape(String(word))
+            return bold(escaped, inCode: &inCode)
+        }
+        // An unmatched backtick: the bold ends with the text rather than running on.
+        if inCode, let last = words.last { words[words.count - 1] = last + "\\fR" }
         for (offset, word) in words.enumerated() {
             sentence += sentence.isEmpty ? word : " " + word
             let next = offset + 1 < words.count ? words[offset + 1] : nil
@@ -123,6 +153,22 @@ public enum ManualPage {
         return sentences.flatMap { TextWrapping.fill($0, width: 79) }.map {
             escapeLine($0.replacingAll(TextWrapping.noBreakSpace, with: "\\ "))
         }
+    }
+
+    /// The word with each backtick turned into the start or the end of bold type: help texts
+    /// mark commands and names as Markdown code, which roff would show as typed. `inCode` carries
+    /// an open span over to the next word, as in `nc -U PATH`.
+    static func bold(_ word: String, inCode: inout Bool) -> String {
+        var result = ""
+        for character in word {
+            if character == "`" {
+                result += inCode ? "\\fR" : "\\fB"
+                inCode.toggle()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
     }
 
     /// An escaped text line with a leading `.` or `'` kept from being read as a request.

@@ -11,6 +11,13 @@ enum ZshCompletion {
             #compdef \(table.name)
             # zsh completion for \(table.name); made by '\(table.name) --generate-completion-script zsh'.
 
+            # The lines '\(table.name) ARGUMENTS...' prints, such as the account names in the config.
+            \(function)_listed() {
+                local -a listed expl
+                listed=(${(f)"$(\(table.name) "$@" 2>/dev/null)"})
+                _wanted listed expl value compadd -a listed
+            }
+
             \(function)() {
                 local curcontext=$curcontext state state_descr line ret=1
                 typeset -A opt_args
@@ -42,7 +49,11 @@ enum ZshCompletion {
             var specs = command.visibleOptions.map(optionSpec)
             for (position, argument) in command.arguments.enumerated() {
                 let colon = argument.isOptional ? "::" : ":"
-                specs.append(CompletionScript.singleQuoted("\(position + 1)\(colon)\(argument.name): "))
+                var action = " "
+                if case .listedBy(let arguments) = argument.completion {
+                    action = ([function + "_listed"] + arguments).joined(separator: " ")
+                }
+                specs.append(CompletionScript.singleQuoted("\(position + 1)\(colon)\(argument.name):\(action)"))
             }
             specs += builtIns
             script += "                \(command.name))\n"

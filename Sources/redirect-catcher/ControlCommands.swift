@@ -76,7 +76,9 @@ struct Status: Subcommand {
 }
 
 /// The NAME that `token` and `refresh` take.
-let accountOrTokenArgument = ArgumentSpec("name", help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.")
+let accountOrTokenArgument = ArgumentSpec(
+    "name", help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.",
+    completion: .listedBy([CompleteNamesCommand.name]))
 
 /// `redirect-catcher token NAME`.
 struct Token: Subcommand {
@@ -95,7 +97,7 @@ struct Token: Subcommand {
 struct SignIn: Subcommand {
     static let spec = CommandSpec(
         name: "signin", abstract: "Print the URL that signs the account in.",
-        arguments: [ArgumentSpec("name", help: "The account name.")])
+        arguments: [ArgumentSpec("name", help: "The account name.", completion: .listedBy([CompleteNamesCommand.name, "--accounts"]))])
 
     var name: String
 

@@ -10,8 +10,9 @@ enum RedirectCatcher {
     static let subcommands: [any Subcommand.Type] = [
         Run.self, CheckConfig.self, Status.self, Token.self, SignIn.self, Refresh.self, Demo.self,
     ]
-    /// Parsed like the others, listed nowhere: the daemon starts these itself.
-    static let hiddenSubcommands: [any Subcommand.Type] = [ExchangeHelperCommand.self]
+    /// Parsed like the others, listed nowhere: the daemon and the completion scripts run these
+    /// themselves.
+    static let hiddenSubcommands: [any Subcommand.Type] = [ExchangeHelperCommand.self, CompleteNamesCommand.self]
 
     static let table = CommandTable(
         name: "redirect-catcher",
@@ -31,15 +32,15 @@ enum RedirectCatcher {
             ManualEntry("64", "The command line was wrong (EX_USAGE)."),
             ManualEntry("78", "run found the config invalid (EX_CONFIG); systemd does not restart it then."),
         ],
-        environment: [
-            ManualEntry(
-                "XDG_CONFIG_HOME",
-                "Where the config is looked for: $XDG_CONFIG_HOME/redirect-catcher/config.json (default ~/.config)."),
-            ManualEntry("XDG_RUNTIME_DIR", "The sockets are in $XDG_RUNTIME_DIR/redirect-catcher."),
-            ManualEntry("RUNTIME_DIRECTORY", "Set by systemd; the sockets are there instead."),
-            ManualEntry("CREDENTIALS_DIRECTORY", "Set by systemd for LoadCredential=; client_secret_file may name a file there."),
-        ],
-        seeAlso: ["systemctl(1)", "journalctl(1)", "nc(1)"]
+        environment: ManualSections.environment,
+        seeAlso: ["systemctl(1)", "journalctl(1)", "nc(1)", "systemd.unit(5)"],
+        configuration: ManualSections.configuration,
+        configurationIntroduction: ManualSections.configurationIntroduction,
+        files: ManualSections.files,
+        seeAlsoNote: """
+            README.md, installed with the source, tells how to register the application with a \
+            provider, install the units, read tokens and find out what went wrong.
+            """
     )
 
     static func main() {

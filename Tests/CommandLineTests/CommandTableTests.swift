@@ -47,6 +47,21 @@ import Testing
         #expect(!page.contains("exchange-helper"))
     }
 
+    /// `complete-names`, which the completion scripts run, is in no help or man page, and the
+    /// scripts never offer it as a command; `token`, `signin` and `refresh` declare their names
+    /// as listed by it.
+    @Test func completeNamesIsHiddenAndListsTheNames() throws {
+        #expect(try invocation(["complete-names", "--accounts"]).command == "complete-names")
+        #expect(!table.commands.contains { $0.name == "complete-names" })
+        #expect(try !#require(HelpText.render(table, command: nil)).contains("complete-names"))
+        #expect(!ManualPage.render(table, date: ManualDate(secondsSinceEpoch: 0)).contains("complete\\-names"))
+        let completions = ["token": ["complete-names"], "refresh": ["complete-names"], "signin": ["complete-names", "--accounts"]]
+        for (name, arguments) in completions {
+            #expect(table.command(named: name)?.arguments.first?.completion == .listedBy(arguments), "\(name)")
+        }
+        #expect(table.commands.filter { $0.arguments.contains { $0.completion != .none } }.count == 3)
+    }
+
     @Test func runReadsItsOptions() throws {
         let plain = Run(try invocation(["run"]))
         #expect(plain.configFile == nil && plain.logLevel == nil)

@@ -72,6 +72,115 @@ import Testing
         #expect(files == [script], "\(directory)")
     }
 
+    /// The directory of the `redirect-catcher` that `swift build` put next to the test bundle:
+    /// the completion scripts run it by name to list the accounts.
+    static let binaryDirectory: String? = {
+        for start in [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL] {
+            var directory = start.resolvingSymlinksInPath().deletingLastPathComponent()
+            for _ in 0..<4 {
+                let candidate = directory.appendingPathComponent("redirect-catcher").path
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+                    FileManager.default.isExecutableFile(atPath: candidate)
+                {
+                    return directory.path
+                }
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }()
+
+    /// A config home with `config.json` holding `text`; returned for XDG_CONFIG_HOME.
+    static func configHome(_ text: String) throws -> String {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("rc-names-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: home + "/redirect-catcher", withIntermediateDirectories: true)
+        try text.write(toFile: home + "/redirect-catcher/config.json", atomically: true, encoding: .utf8)
+        return home
+    }
+
+    static let namesConfig = """
+        {"// a comment": 1, "accounts": {
+          "work": {"client_id": "x", "tokens": {"graph": {"scopes": ["a"]}, "// note": {}}},
+          "home": {"client_id": "y"}, "// off": {}, "bad name": {}}}
+        """
+
+    /// The environment for a shell that completes from `home`'s config with the built binary.
+    static func shellEnvironment(_ home: String) throws -> [String] {
+        let directory = try #require(binaryDirectory)
+        return ["PATH=\(directory):/usr/bin:/bin", "XDG_CONFIG_HOME=\(home)", "HOME=\(home)"]
+    }
+
+    @Test(.enabled(if: binaryDirectory != nil)) func bashCompletesAccountNamesFromTheConfig() throws {
+        let script = try scriptFile(.bash)
+        let home = try Self.configHome(Self.namesConfig)
+        defer {
+            try? FileManager.default.removeItem(atPath: script)
+            try? FileManager.default.removeItem(atPath: home)
+        }
+        func complete(_ words: [String]) throws -> [String] {
+            let quoted = words.map { "'" + $0 + "'" }.joined(separator: " ")
+            let program = """
+                source "$1" || exit 9
+                COMP_WORDS=(\(quoted)); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMPREPLY=()
+                _redirect_catcher
+                printf '%s\\n' "${COMPREPLY[@]}"
+                """
+            let result = try Self.run("/usr/bin/env", ["-i"] + Self.shellEnvironment(home) + ["/bin/bash", "--norc", "-c", program, "bash", script])
+            #expect(result.status == 0, "\(result.output)")
+            return result.output.split(separator: "\n").map(String.init)
+        }
+        #expect(try complete(["redirect-catcher", "token", ""]) == ["work", "work.graph", "home"])
+        #expect(try complete(["redirect-catcher", "refresh", "w"]) == ["work", "work.graph"])
+        #expect(try complete(["redirect-catcher", "signin", ""]) == ["work", "home"])
+        // Only the first argument; options still complete; status takes no name.
+        #expect(try complete(["redirect-catcher", "token", "work", ""]) == [])
+        #expect(try complete(["redirect-catcher", "token", "--"]) == ["--help", "--version"])
+        #expect(try complete(["redirect-catcher", "status", ""]) == ["--json", "--help", "--version"])
+        // A broken config completes nothing, and says nothing.
+        try "{\"accounts\": {\"work\": ".write(toFile: home + "/redirect-catcher/config.json", atomically: true, encoding: .utf8)
+        #expect(try complete(["redirect-catcher", "token", ""]) == [])
+        try FileManager.default.removeItem(atPath: home + "/redirect-catcher/config.json")
+        #expect(try complete(["redirect-catcher", "token", ""]) == [])
+    }
+
+    @Test(.enabled(if: binaryDirectory != nil && installed("fish") != nil)) func fishCompletesAccountNamesFromTheConfig() throws {
+        let script = try scriptFile(.fish)
+        let home = try Self.configHome(Self.namesConfig)
+        defer {
+            try? FileManager.default.removeItem(atPath: script)
+            try? FileManager.default.removeItem(atPath: home)
+        }
+        let fish = try #require(Self.installed("fish"))
+        func complete(_ line: String) throws -> [String] {
+            let result = try Self.run(
+                "/usr/bin/env", ["-i"] + Self.shellEnvironment(home) + [fish, "--no-config", "-c", "source $argv[1]; complete -C '\(line)'", script])
+            #expect(result.status == 0, "\(result.output)")
+            return result.output.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }
+        }
+        #expect(try complete("redirect-catcher token ").sorted() == ["home", "work", "work.graph"])
+        #expect(try complete("redirect-catcher refresh work.").sorted() == ["work.graph"])
+        #expect(try complete("redirect-catcher signin ").sorted() == ["home", "work"])
+        #expect(try complete("redirect-catcher token work ") == [])
+        try "not json".write(toFile: home + "/redirect-catcher/config.json", atomically: true, encoding: .utf8)
+        #expect(try complete("redirect-catcher token ") == [])
+    }
+
+    @Test(.enabled(if: binaryDirectory != nil)) func completeNamesIsQuietOnAnyProblem() throws {
+        let binary = try #require(Self.binaryDirectory) + "/redirect-catcher"
+        let home = try Self.configHome(Self.namesConfig)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let path = home + "/redirect-catcher/config.json"
+        #expect(try Self.run(binary, ["complete-names", "--config", path]) == (0, "work\nwork.graph\nhome\n"))
+        #expect(try Self.run(binary, ["complete-names", "--accounts", "--config", path]) == (0, "work\nhome\n"))
+        for broken in ["", "[]", "{\"accounts\": []}", "{\"accounts\": {\"a\": ", "\u{FF}"] {
+            try broken.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(try Self.run(binary, ["complete-names", "--config", path]) == (0, ""), "\(broken)")
+        }
+        #expect(try Self.run(binary, ["complete-names", "--config", home + "/missing.json"]) == (0, ""))
+        #expect(try Self.run(binary, ["complete-names", "--config", home]) == (0, ""))
+    }
+
     @Test(.enabled(if: installed("zsh") != nil)) func zshReadsItsScript() throws {
         let script = try scriptFile(.zsh)
         defer { try? FileManager.default.removeItem(atPath: script) }
@@ -108,6 +217,34 @@ import Testing
         #expect(missing.isEmpty)
         #expect(flat.contains("redirect-catcher demo [--port port] [--token-lifetime token-lifetime] [--walkthrough]"))
         #expect(flat.contains("November 21, 2025"))
+        // A header of its own, no Markdown, the config keys and where to read more.
+        #expect(!text.output.contains("BSD") && text.output.contains("General Commands Manual"))
+        #expect(!text.output.contains("`"))
+        for heading in ["CONFIGURATION", "ENVIRONMENT", "FILES", "EXIT STATUS", "SEE ALSO"] {
+            #expect(text.output.contains("\n" + heading + "\n"), "\(heading)")
+        }
+        for expected in ["systemd.unit(5)", "journalctl(1)", "README.md", "HTTPS_PROXY", "NO_PROXY", "WATCHDOG_USEC", "LISTEN_FDS"] {
+            #expect(flat.contains(expected), "\(expected)")
+        }
+    }
+
+    /// Every key of the README's table of config keys is in the man page's CONFIGURATION list,
+    /// and the other way round, so that neither can gain a key the other lacks.
+    @Test func theManualListsTheREADMEsConfigKeys() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let section = try #require(text.components(separatedBy: "## The config file").dropFirst().first)
+        var readmeKeys: Set<String> = []
+        for line in section.components(separatedBy: "\n").prefix(while: { !$0.hasPrefix("## ") }) where line.hasPrefix("| `") {
+            let cell = line.dropFirst(2).prefix { $0 != "|" }
+            for key in cell.components(separatedBy: ",") {
+                readmeKeys.insert(key.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")))
+            }
+        }
+        let manualKeys = Set(table.configuration.flatMap { $0.term.components(separatedBy: ", ") })
+        #expect(!readmeKeys.isEmpty)
+        #expect(readmeKeys == manualKeys)
     }
 }
 

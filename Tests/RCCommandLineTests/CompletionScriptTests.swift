@@ -14,6 +14,23 @@ import Testing
         #expect(!script.contains("generate-manual"))
     }
 
+    /// An argument listed by the program: each shell runs `tool list` when it is being typed,
+    /// with errors thrown away, and the command is never offered.
+    @Test(arguments: CompletionShell.allCases)
+    func listedArgumentsRunTheProgram(shell: CompletionShell) {
+        var table = Sample.table
+        table.commands[1].arguments[0].completion = .listedBy(["list", "--quiet"])
+        let script = CompletionScript.render(table, shell: shell)
+        switch shell {
+        case .bash: #expect(script.contains("0) words=$(tool 'list' '--quiet' 2>/dev/null) ;;"))
+        case .zsh: #expect(script.contains("'1:name:_tool_listed list --quiet'"))
+        case .fish:
+            #expect(script.contains("complete -c tool -n '__tool_using get; and __tool_at_argument 0' -x -a '(tool list --quiet 2>/dev/null)'"))
+        }
+        let plain = CompletionScript.render(Sample.table, shell: shell)
+        #expect(!plain.contains("--quiet") && !plain.contains("tool list") && !plain.contains("'list'"))
+    }
+
     @Test func bashNamesTheFunctionAfterTheProgram() {
         let script = CompletionScript.render(Sample.table, shell: .bash)
         #expect(script.hasSuffix("complete -F _tool tool\n"))

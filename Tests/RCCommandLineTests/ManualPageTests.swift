@@ -47,7 +47,8 @@ import Testing
         #expect(
             lines.prefix(8) == [
                 ".\\\" tool(1); made by 'tool --generate-manual' from the command table.",
-                ".Dd January 2, 2025", ".Dt TOOL 1", ".Os", ".Sh NAME", ".Nm tool", ".Nd do things with things", ".Sh SYNOPSIS",
+                ".Dd January 2, 2025", ".Dt TOOL 1", ".ds doc-volume General Commands Manual", ".Os tool 1.2.3", ".Sh NAME",
+                ".Nm tool", ".Nd do things with things",
             ])
         for expected in [
             ".Cm serve", ".Op Fl -config Ar path", ".Op Fl -level Ar level", ".Op Fl -port Ar port", ".Op Fl -verbose",
@@ -62,8 +63,36 @@ import Testing
         #expect(page.hasSuffix(".Sh SEE ALSO\n.Xr cat 1 ,\n.Xr tool.json 5\n"))
     }
 
+    @Test func configurationFilesAndANoteAfterTheReferences() throws {
+        var table = Sample.table
+        table.configuration = [ManualEntry("listen.port", "The port."), ManualEntry("a, b", "Two keys.")]
+        table.configurationIntroduction = "The file is JSON."
+        table.files = [ManualEntry("~/.tool.json", "The config file.")]
+        table.seeAlsoNote = "README.md, installed with the source."
+        let page = ManualPage.render(table, date: try #require(ManualDate(iso: "2025-01-02")))
+        #expect(
+            page.contains(".Sh CONFIGURATION\nThe file is JSON.\n.Bl -tag -width Ds\n.It Cm listen.port\nThe port.\n.It Cm a , Cm b\nTwo keys.\n.El\n"))
+        #expect(page.contains(".Sh FILES\n.Bl -tag -width Ds\n.It Pa ~/.tool.json\nThe config file.\n.El\n"))
+        // Sections in the conventional order, the note last.
+        let order = ["CONFIGURATION", "ENVIRONMENT", "FILES", "EXIT STATUS", "SEE ALSO"].compactMap { heading in
+            page.split(separator: "\n").firstIndex { $0 == ".Sh " + heading }
+        }
+        #expect(order.count == 5 && order == order.sorted())
+        #expect(page.hasSuffix(".Xr tool.json 5\n.Pp\n\\%README.md, installed with the source.\n"))
+    }
+
+    @Test func backticksBecomeBoldAndNamesDoNotHyphenate() {
+        #expect(ManualPage.text("Run `check-config` now.") == ["Run \\%\\fBcheck\\-config\\fR now."])
+        // A span over several words, and one left open, which ends with the text.
+        #expect(ManualPage.text("as `nc -U x.sock` does") == ["as \\%\\fBnc \\%\\-U \\%x.sock\\fR does"])
+        #expect(ManualPage.text("an `open span") == ["an \\%\\fBopen \\%span\\fR"])
+        #expect(ManualPage.text("see config.json") == ["see \\%config.json"])
+        let page = ManualPage.render(Sample.table, date: ManualDate(secondsSinceEpoch: 0))
+        #expect(!page.contains("`"))
+    }
+
     @Test func textCannotBecomeARequestOrBreakAtAPath() {
-        #expect(ManualPage.text("a\\b-c") == ["a\\eb\\-c"])
+        #expect(ManualPage.text("a\\b-c") == ["\\%a\\eb\\-c"])
         #expect(ManualPage.text(".hidden and 'quoted") == ["\\&.hidden and 'quoted"])
         #expect(ManualPage.text("x 'quoted") == ["x 'quoted"])
         #expect(ManualPage.text("First one. Second one. e.g. not a third.") == ["First one.", "Second one. e.g. not a third."])
