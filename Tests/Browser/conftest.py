@@ -15,8 +15,8 @@ import tempfile
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-INSTALL_HINT = ("install them with: apt-get install chromium chromium-driver libnss3-tools fonts-dejavu-core; "
-                "python3 -m pip install selenium")
+INSTALL_HINT = ("scripts/test sets them up; to run this test by hand, run scripts/setup-test-deps and put "
+                ".venv-test/bin first on PATH (see the README)")
 
 # query: the generic provider's default; form_post: the response mode of the Entra presets;
 # refused: the person presses Cancel.

@@ -40,7 +40,7 @@ final class OIDCProviderMock {
     func stop() { DaemonProcess.terminate(process) }
 
     /// `oidc-provider-mock` on PATH (pyenv shims included), else `python3 -m oidc_provider_mock`
-    /// when the module imports; otherwise the test fails saying how CI installs it.
+    /// when the module imports; otherwise the test fails saying how scripts/test installs it.
     static func command() throws -> [String] {
         if let executable = CommandRun.which("oidc-provider-mock") { return [executable] }
         if let python = CommandRun.which("python3"),
@@ -49,7 +49,8 @@ final class OIDCProviderMock {
             return [python, "-m", "oidc_provider_mock"]
         }
         throw HarnessFailure(
-            "oidc-provider-mock is not installed (neither on PATH nor importable by python3): pip install oidc-provider-mock")
+            "oidc-provider-mock is not installed (neither on PATH nor importable by python3): scripts/test sets it up; "
+                + "by hand, run scripts/setup-test-deps and put .venv-test/bin first on PATH")
     }
 
     /// A port nothing listens on right now: bind 0, read the port, close.
