@@ -9,7 +9,7 @@ extension ConfigLoader {
     /// nothing. Names the loader would refuse are left out; an unreadable or malformed file gives
     /// no names rather than an error, so that a broken config never breaks the shell.
     public static func completionNames(path: String) -> [String] {
-        guard case .success(let bytes) = readFile(path), let document = try? JSONParser.parse(bytes, maxDepth: 16),
+        guard case .success(let file) = readFile(path), let document = try? JSONParser.parse(file.bytes, maxDepth: 16),
             case .object(let root) = document, case .object(let accounts)? = root["accounts"]
         else { return [] }
         var names: [String] = []
