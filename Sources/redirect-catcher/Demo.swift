@@ -39,6 +39,14 @@ struct Demo: Subcommand {
 
     func run(environment: [String: String]) throws {
         if providerOnly { return try DemoProviderOnly.run(tokenLifetime: tokenLifetime) }
+        // Blocked before the provider starts its threads, which inherit the mask: otherwise
+        // Ctrl-C could land on one of them and kill the process on the spot, leaving sockets
+        // and files behind. The daemon takes them from a signalfd and stops cleanly.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for signo in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&stopSignals, signo) }
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
         var environment = environment
         let scratch = try DemoFiles.makeDirectory()
         // A runtime directory of its own, so that the demo never collides with a real daemon.
@@ -46,32 +54,51 @@ struct Demo: Subcommand {
         environment["RUNTIME_DIRECTORY"] = runtime
         environment["NOTIFY_SOCKET"] = nil
 
-        let ca = try TestCertificateAuthority.generate(commonName: "redirect-catcher demo CA")
-        let leaf = try ca.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-        let caPath = scratch + "/demo-ca.pem"
-        try DemoFiles.write(ca.certificatePEM, to: caPath)
-
         var options = TestProviderOptions()
         options.accessTokenLifetime = tokenLifetime
         let provider = TestProvider(options: options)
-        try provider.start(port: 0, tls: try TLSServerContext(certificatePEM: leaf.certificatePEM, privateKeyPEM: leaf.privateKeyPEM))
+        // The walkthrough plays the browser itself, so the provider can show TLS with a CA
+        // made for the occasion. A person's browser would warn about that CA, so for a person
+        // the provider speaks plain HTTP on loopback, which RFC 8252 (section 8.3) allows.
+        var caPEM: String?
+        var caPath: String?
+        if walkthrough {
+            let ca = try TestCertificateAuthority.generate(commonName: "redirect-catcher demo CA")
+            let leaf = try ca.issueServerCertificate(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+            let path = scratch + "/demo-ca.pem"
+            try DemoFiles.write(ca.certificatePEM, to: path)
+            try provider.start(port: 0, tls: try TLSServerContext(certificatePEM: leaf.certificatePEM, privateKeyPEM: leaf.privateKeyPEM))
+            caPEM = ca.certificatePEM
+            caPath = path
+        } else {
+            try provider.start(port: 0)
+        }
+        defer {
+            provider.stop()
+            if let caPath { unlink(caPath) }
+            // The runtime directory and the scratch directory go once the daemon has removed
+            // its sockets (rmdir leaves a directory that still holds something).
+            rmdir(runtime)
+            rmdir(scratch)
+        }
 
         let config = try ConfigLoader.parse(
             Array(
                 """
                 {"listen": {"port": \(port)}, "accounts": {"demo": {
                   "authorize_url": "\(provider.authorizeURL)", "token_url": "\(provider.tokenURL)",
-                  "client_id": "demo-client", "scopes": ["openid", "offline_access"], "ca_file": "\(caPath)"}}}
+                  "client_id": "demo-client", "scopes": ["openid", "offline_access"]\(caPath.map { ", \"ca_file\": \"\($0)\"" } ?? "")}}}
                 """.utf8))
         let logger = Logger(minimumLevel: .info)
         let daemon = try Daemon(config: config, environment: environment, logger: logger, exchangeHelper: ExchangeHelper.argv)
         let walkthrough = self.walkthrough
+        let tokenLifetime = self.tokenLifetime
         let stop = daemon.stopper
         daemon.onReady = { port in
             let guide = DemoGuide(
-                port: port, socketDirectory: daemon.runtimeDirectory, providerURL: provider.baseURL, caPEM: ca.certificatePEM,
-                provider: provider)
-            print(guide.instructions(walkthrough: walkthrough))
+                port: port, socketDirectory: daemon.runtimeDirectory, providerURL: provider.baseURL, providerPort: provider.port,
+                caPEM: caPEM, provider: provider, tokenLifetime: tokenLifetime, executable: DemoFiles.executablePath())
+            DemoOutput.say(guide.instructions(walkthrough: walkthrough))
             guard walkthrough else { return }
             try? ThreadSpawn.detached {
                 let succeeded = guide.walk()
@@ -79,11 +106,18 @@ struct Demo: Subcommand {
                 if !succeeded { Glibc.exit(1) }
             }
         }
-        defer {
-            provider.stop()
-            DemoFiles.remove(caPath)
-        }
         try daemon.run()
+        if !walkthrough { DemoOutput.say("\nredirect-catcher demo stopped; its sockets and files are removed.\n") }
+    }
+}
+
+/// What the demo says, written straight to standard output: `print` keeps it in a buffer when
+/// stdout is a pipe or a file (`| tee`, a log), where a person would wait for it in vain.
+enum DemoOutput {
+    static func say(_ text: String) {
+        let standardOutput = FileDescriptor(owning: STDOUT_FILENO)
+        defer { _ = standardOutput.release() }
+        try? standardOutput.writeAll(Array(text.utf8), deadline: Instant.deadline(afterSeconds: 5))
     }
 }
 
@@ -126,17 +160,25 @@ struct DemoGuide: Sendable {
     let port: UInt16
     let socketDirectory: String
     let providerURL: String
-    let caPEM: String
+    let providerPort: UInt16
+    /// The provider's CA when it speaks TLS (the walkthrough), nil for plain HTTP.
+    let caPEM: String?
     let provider: TestProvider
+    let tokenLifetime: Int
+    /// This very binary, so that the commands printed work as printed under `swift run` too.
+    let executable: String
 
     var signInURL: String { "http://localhost:\(port)/signin/demo" }
     var socketPath: String { socketDirectory + "/demo.sock" }
 
     func instructions(walkthrough: Bool) -> String {
+        let transport =
+            caPEM == nil
+            ? "plain HTTP on loopback, so that your browser shows no certificate warning" : "TLS, with a CA made for this demo"
         var text = """
 
             redirect-catcher demo
-              A strict test OAuth provider is running at \(providerURL) (TLS, with a CA made for this demo).
+              A strict test OAuth provider is running at \(providerURL) (\(transport)).
               The daemon serves one account, "demo", on http://localhost:\(port); its sockets are in \(socketDirectory).
 
             """
@@ -145,10 +187,11 @@ struct DemoGuide: Sendable {
         } else {
             text += """
                   1. Open \(signInURL) in a browser and press "Sign in".
-                     (On a remote machine: ssh -L \(port):localhost:\(port) HOST, then open it locally.)
+                     On another machine, forward both ports first and open it there:
+                       ssh -L \(port):localhost:\(port) -L \(providerPort):127.0.0.1:\(providerPort) THIS-HOST
                   2. Read the token:   nc -U \(socketPath)
-                  3. See its state:    RUNTIME_DIRECTORY=\(socketDirectory) redirect-catcher status
-                  Tokens live 60 s here, so refreshes show in the log below. Ctrl-C stops the demo.
+                  3. See its state:    RUNTIME_DIRECTORY=\(socketDirectory) \(executable) status
+                  Tokens live \(tokenLifetime) s here, so refreshes show in the log below. Ctrl-C stops the demo.
 
                 """
         }
@@ -158,7 +201,7 @@ struct DemoGuide: Sendable {
     /// Signs in over HTTP as a browser would, then reads and refreshes the token. Prints each
     /// step; returns whether all of them worked.
     func walk() -> Bool {
-        func step(_ text: String) { print("  - \(text)") }
+        func step(_ text: String) { DemoOutput.say("  - \(text)\n") }
         do {
             let start = try TestHTTPClient.send(url: signInURL)
             guard start.status == 302, let authorize = start.headers["Location"] else {
@@ -191,7 +234,7 @@ struct DemoGuide: Sendable {
             let second = try DemoFiles.readSocket(socketPath)
             let rotated = second != token && provider.isValid(accessToken: second)
             step("refresh demo: \(refreshed); the socket now serves a new token: \(rotated ? "yes" : "NO")")
-            print(valid && rotated ? "\nThe demo worked end to end.\n" : "\nThe demo FAILED.\n")
+            DemoOutput.say(valid && rotated ? "\nThe demo worked end to end.\n\n" : "\nThe demo FAILED.\n\n")
             return valid && rotated
         } catch {
             step("failed: \(error)")

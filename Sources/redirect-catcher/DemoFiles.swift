@@ -34,6 +34,15 @@ enum DemoFiles {
         rmdir(directory)
     }
 
+    /// The absolute path of the running binary (`/proc/self/exe`), or its plain name when the
+    /// link cannot be read.
+    static func executablePath() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return "redirect-catcher" }
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Reads a socket as `nc -U` does: connect, read to end of file.
     static func readSocket(_ path: String) throws -> String {
         let socket = try Socket.connectUnix(path: path)
