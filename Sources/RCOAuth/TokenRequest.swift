@@ -80,6 +80,11 @@ public struct TokenRequest: Sendable {
         }
     }
 
+    /// Tells Entra that this client honours `Retry-After` on a 429, as MSAL does: a client that
+    /// does not say so may have its request loop broken with `invalid_grant` instead, which
+    /// would look like a dead refresh token. The daemon already waits out `Retry-After`.
+    static let throttlingCapability = ("x-ms-lib-capability", "retry-after, h429")
+
     /// When a client assertion is issued and what its `jti` is.
     struct AssertionClock: Sendable {
         var now: @Sendable () -> Int64
@@ -127,6 +132,7 @@ public struct TokenRequest: Sendable {
         }
         if let verifier { body.append(("code_verifier", verifier)) }
         body += account.audienceParameters(scopes: audience.scopes, resource: audience.resource)
+        if account.provider == .entra || account.provider == .entraV1 { headers.append(Self.throttlingCapability) }
         return TokenRequest(formBody: body, headers: headers, failure: failure)
     }
 }

@@ -40,7 +40,9 @@ import Testing
         account.clientCertificate = cert
         let request = TokenRequest.authorizationCode(account: account, code: "C", verifier: "V", assertionClock: Self.fixedClock)
         #expect(request.failure == nil)
-        #expect(request.headers.isEmpty)
+        // The assertion travels in the body: no Authorization header (Entra's throttling
+        // capability header is the only one).
+        #expect(request.headers.map(\.0) == ["x-ms-lib-capability"])
         #expect(
             request.formBody.map(\.0) == [
                 "grant_type", "code", "redirect_uri", "client_id", "client_assertion_type", "client_assertion", "code_verifier", "scope",

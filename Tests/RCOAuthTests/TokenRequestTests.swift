@@ -52,4 +52,25 @@ import Testing
         #expect(request.headers.first?.1 == "Basic " + Base64.encode(Array("my%20client:p%40ss%3Aw%C3%B6rd".utf8)))
         #expect(request.headers.first?.1 == "Basic bXklMjBjbGllbnQ6cCU0MHNzJTNBdyVDMyVCNnJk")
     }
+
+    /// Entra answers throttled clients that announce it with 429 and Retry-After (which the
+    /// daemon honours) rather than breaking the loop with `invalid_grant` (MSAL sends the same).
+    @Test(arguments: [Provider.entra, .entraV1])
+    func entraRequestsAnnounceThatTheyHonourRetryAfter(_ provider: Provider) {
+        let account = Fixtures.account(provider, resource: provider == .entraV1 ? "https://api" : nil)
+        let extra = ExtraToken(name: "graph", scopes: ["https://graph.microsoft.com/.default"], resource: "https://graph.microsoft.com")
+        for request in [
+            TokenRequest.authorizationCode(account: account, code: "C", verifier: "V"),
+            TokenRequest.refresh(account: account, refreshToken: "R"),
+            TokenRequest.refresh(account: account, refreshToken: "R", token: extra),
+        ] {
+            #expect(request.headers.filter { $0.0 == "x-ms-lib-capability" }.map(\.1) == ["retry-after, h429"])
+        }
+    }
+
+    @Test(arguments: [Provider.generic, .adfs])
+    func otherProvidersGetNoMicrosoftHeader(_ provider: Provider) {
+        let account = Fixtures.account(provider, resource: "urn:api")
+        #expect(TokenRequest.refresh(account: account, refreshToken: "R").headers.isEmpty)
+    }
 }
