@@ -38,6 +38,13 @@ enum ProviderDiscovery {
             resolved.tokenURL = metadata.tokenEndpoint
             resolved.issuer = metadata.issuer
             resolved.discoversEndpoints = false
+            if metadata.assumesS256 {
+                logger.warning(
+                    "config_warning",
+                    "account \(settings.name): \(location) does not list code_challenge_methods_supported (Entra's metadata never does); "
+                        + "using PKCE S256, which a provider without PKCE refuses at the code exchange",
+                    account: settings.name, ["METADATA_URL": location])
+            }
             logger.info(
                 "discovered",
                 "account \(settings.name): endpoints from \(location): authorize \(metadata.authorizationEndpoint), token \(metadata.tokenEndpoint)",

@@ -16,11 +16,16 @@ public struct ProviderMetadata: Sendable, Equatable {
     public var issuer: String
     public var authorizationEndpoint: String
     public var tokenEndpoint: String
+    /// True when the document does not say which PKCE methods the provider supports, and S256
+    /// is assumed: Entra's metadata leaves `code_challenge_methods_supported` out although
+    /// Entra supports S256. A provider that really has no PKCE refuses at the code exchange.
+    public var assumesS256: Bool
 
-    public init(issuer: String, authorizationEndpoint: String, tokenEndpoint: String) {
+    public init(issuer: String, authorizationEndpoint: String, tokenEndpoint: String, assumesS256: Bool = false) {
         self.issuer = issuer
         self.authorizationEndpoint = authorizationEndpoint
         self.tokenEndpoint = tokenEndpoint
+        self.assumesS256 = assumesS256
     }
 
     /// Where to look, in order. OpenID Connect Discovery §4 appends the well-known path to the
@@ -71,11 +76,17 @@ public struct ProviderMetadata: Sendable, Equatable {
         if let types = object["response_types_supported"]?.arrayValue, !types.contains(.string("code")) {
             throw ProviderMetadataError("the provider does not offer the authorization code flow (response_types_supported has no \"code\")")
         }
-        // RFC 8414 §2: absent means PKCE is not supported. Without it a stolen code is enough.
-        let methods = object["code_challenge_methods_supported"]?.arrayValue ?? []
+        // RFC 8414 §2 reads an absent member as "no PKCE", but Entra, which supports S256, leaves
+        // it out: absent, S256 is assumed (the daemon sends it whatever the document says, and a
+        // provider without PKCE fails the code exchange). A list that is there and lacks S256 is
+        // the provider's own word, and the daemon never downgrades.
+        guard let listed = object["code_challenge_methods_supported"] else {
+            return ProviderMetadata(issuer: issuer, authorizationEndpoint: endpoints[0], tokenEndpoint: endpoints[1], assumesS256: true)
+        }
+        let methods = listed.arrayValue ?? []
         guard methods.contains(.string("S256")) else {
-            let listed = methods.compactMap(\.stringValue)
-            let detail = listed.isEmpty ? "it lists none" : "it lists only " + listed.joined(separator: ", ")
+            let names = methods.compactMap(\.stringValue)
+            let detail = names.isEmpty ? "it lists none" : "it lists only " + names.joined(separator: ", ")
             throw ProviderMetadataError(
                 "the provider does not advertise PKCE S256 in code_challenge_methods_supported (\(detail)); redirect-catcher always uses PKCE S256")
         }

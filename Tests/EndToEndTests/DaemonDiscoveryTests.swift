@@ -41,8 +41,25 @@ extension DaemonEndToEndTests {
         #expect(tls.provider.stats.codeGrants == 1)
     }
 
-    @Test(arguments: [nil, ["plain"]] as [[String]?])
-    func aProviderWithoutS256IsRefusedAtStart(_ methods: [String]?) throws {
+    /// Entra's metadata has no `code_challenge_methods_supported`: S256 is used all the same,
+    /// with a warning, and the strict provider (which requires S256) signs the person in.
+    @Test func metadataThatListsNoPKCEMethodsAtAllGetsS256AndAWarning() throws {
+        var options = TestProviderOptions()
+        options.advertisedChallengeMethods = nil
+        let tls = try TLSTestProvider(options)
+        defer { tls.stop() }
+        let daemon = try DaemonProcess(accounts: [("sso", Self.issuerOnly(tls.provider.issuer))], caPEM: tls.caPEM)
+        defer { daemon.stop() }
+        try daemon.log.waitForLine("the assumed-S256 warning") { $0.contains("does not list code_challenge_methods_supported") }
+        // A warning (priority 4), so that `journalctl -p warning` shows it.
+        #expect(daemon.log.text.contains("<4>account sso: \(tls.provider.issuer)/.well-known/openid-configuration does not list"), "\(daemon.log.text)")
+        let signedIn = try DaemonEndToEndTests.signIn(daemon, tls, account: "sso")
+        #expect(Browser.text(signedIn.page).contains("Signed in to sso"), "\(Browser.summary(signedIn.page))")
+        #expect(tls.provider.isValid(accessToken: try TokenSocket.readLine(daemon.socketPath("sso"))))
+    }
+
+    @Test(arguments: [["plain"], []] as [[String]])
+    func aProviderWithoutS256IsRefusedAtStart(_ methods: [String]) throws {
         var options = TestProviderOptions()
         options.advertisedChallengeMethods = methods
         let tls = try TLSTestProvider(options)

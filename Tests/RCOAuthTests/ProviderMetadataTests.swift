@@ -63,8 +63,7 @@ import Testing
                 == "the metadata is for issuer \(claimed), not https://sso.example.com; set issuer to exactly the provider's issuer")
     }
 
-    @Test func withoutS256ThereIsNoOverride() {
-        #expect(problem(Self.document(methods: nil))?.hasPrefix("the provider does not advertise PKCE S256 in code_challenge_methods_supported (it lists none)") == true)
+    @Test func aListWithoutS256IsRefused() {
         #expect(problem(Self.document(methods: #"["plain"]"#))?.contains("(it lists only plain)") == true)
         #expect(problem(Self.document(methods: "[]"))?.contains("does not advertise PKCE S256") == true)
     }
@@ -81,5 +80,13 @@ import Testing
         #expect(problem(Array("<html>".utf8))?.hasPrefix("the metadata is not JSON") == true)
         #expect(problem(Array("[1]".utf8)) == "the metadata is an array, not a JSON object")
         #expect(problem(Self.document(responseTypes: #"["token"]"#))?.contains("response_types_supported has no \"code\"") == true)
+    }
+
+    /// Entra's metadata has no `code_challenge_methods_supported` at all, though Entra does S256.
+    @Test func anAbsentListAssumesS256AndSaysSo() throws {
+        let metadata = try ProviderMetadata.parse(Self.document(methods: nil), expectedIssuer: "https://sso.example.com")
+        #expect(metadata.assumesS256)
+        #expect(!(try ProviderMetadata.parse(Self.document(), expectedIssuer: "https://sso.example.com")).assumesS256)
+        #expect(problem(Self.document(methods: "null"))?.contains("it lists none") == true)
     }
 }
