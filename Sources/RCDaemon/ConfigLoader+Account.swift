@@ -83,6 +83,12 @@ struct AccountContext {
             } catch {
                 throw redirectNode.error(error.message)
             }
+            // Entra's redirect URI rules support localhost and 127.0.0.1 but not [::1]: the
+            // sign-in would end at Entra's AADSTS50011 page, never reaching the daemon.
+            if provider == .entra || provider == .entraV1, redirectURI.hasPrefix("http://[::1]") {
+                throw redirectNode.error(
+                    "Entra does not support [::1] in redirect URIs (AADSTS50011): use http://localhost:\(listenPort)/callback")
+            }
         } else {
             // With listen.port 0 this is the placeholder http://localhost:0/callback: the port is
             // only known after binding, and the daemon puts it in place of the 0.
@@ -264,6 +270,7 @@ struct AccountContext {
     mutating func checkAudience(
         provider: Provider, scopes: [String], resource: String?, node: ConfigNode, extra: Bool = false
     ) throws(ConfigError) {
+        warnAboutDynamicsAudience(node: node)
         switch provider {
         case .entra:
             if resource != nil {
@@ -298,6 +305,32 @@ struct AccountContext {
                 if provider == .adfs { throw node.child("resource").error("provider adfs needs resource, scopes or both") }
                 return
             }
+        }
+    }
+
+    /// Dynamics 365 Finance and Operations answers 401 to a token whose audience has a trailing
+    /// slash or upper-case letters, although Entra issues such a token without a word: the
+    /// `resource`, or a `.default` scope's resource part, must be the environment URL exactly.
+    mutating func warnAboutDynamicsAudience(node: ConfigNode) {
+        var audiences: [(ConfigNode, String)] = []
+        if let resourceNode = node.member("resource"), let resource = try? resourceNode.string() {
+            audiences.append((resourceNode, resource))
+        }
+        for element in (try? node.member("scopes")?.array()) ?? [] {
+            guard let scope = try? element.string(), scope.hasSuffix("/.default") else { continue }
+            audiences.append((element, String(scope.dropLast("/.default".count))))
+        }
+        for (audienceNode, audience) in audiences {
+            let afterScheme = audience.firstRange(of: "://").map { audience[$0.upperBound...] } ?? Substring(audience)
+            let host = afterScheme.prefix { $0 != "/" }.lowercased()
+            guard host.hasSuffix(".dynamics.com") else { continue }
+            var fixed = audience.lowercased()
+            while fixed.hasSuffix("/") { fixed.removeLast() }
+            guard fixed != audience else { continue }
+            warnings.append(
+                audienceNode.error(
+                    "\(audience): Dynamics 365 refuses tokens for an audience with a trailing slash or upper-case letters (HTTP 401), "
+                        + "although Entra issues them: use \(fixed)"))
         }
     }
 

@@ -149,4 +149,39 @@ import Testing
         loader.expectError("{\"accounts\": {},}", path: "config", message: "line 1, column 17: trailing comma before '}'")
         loader.expectError("{\"a\": 1 /", path: "config", message: "line 1, column 9: expected ',' or '}'")
     }
+
+    /// Finance and Operations refuses such audiences with 401 although Entra issues the token.
+    @Test func aDynamicsAudienceWithASlashOrCapitalsWarnsWithTheFixedValue() throws {
+        let entra = #""provider": "entra", "tenant": "fabrikam.onmicrosoft.com", "client_id": "\#(Self.guid)""#
+        #expect(
+            try warnings(entra + #", "scopes": ["https://Fabrikam.operations.dynamics.com//.default", "offline_access"]"#) == [
+                "accounts.a.scopes[0]: https://Fabrikam.operations.dynamics.com/: Dynamics 365 refuses tokens for an audience with a trailing slash or upper-case letters (HTTP 401), although Entra issues them: use https://fabrikam.operations.dynamics.com"
+            ])
+        let v1 = #""provider": "entra-v1", "tenant": "fabrikam.onmicrosoft.com", "client_id": "\#(Self.guid)""#
+        #expect(
+            try warnings(v1 + #", "resource": "https://fabrikam.operations.dynamics.com/""#) == [
+                "accounts.a.resource: https://fabrikam.operations.dynamics.com/: Dynamics 365 refuses tokens for an audience with a trailing slash or upper-case letters (HTTP 401), although Entra issues them: use https://fabrikam.operations.dynamics.com"
+            ])
+        // An extra token's audience too.
+        let extra = try warnings(
+            v1 + #", "resource": "https://fabrikam.operations.dynamics.com", "tokens": {"crm": {"resource": "https://Fabrikam.crm.dynamics.com"}}"#)
+        #expect(extra.count == 1 && extra[0].hasPrefix("accounts.a.tokens.crm.resource: https://Fabrikam.crm.dynamics.com: "), "\(extra)")
+        // Exactly right, or not Dynamics: nothing to say.
+        #expect(try warnings(v1 + #", "resource": "https://fabrikam.operations.dynamics.com""#).isEmpty)
+        #expect(try warnings(entra + #", "scopes": ["https://Graph.Microsoft.com/.default", "offline_access"]"#).isEmpty)
+    }
+
+    @Test func anIPv6LoopbackRedirectIsAnErrorOnEntraOnly() throws {
+        let entra = #""provider": "entra", "tenant": "fabrikam.onmicrosoft.com", "client_id": "\#(Self.guid)", "scopes": ["offline_access"]"#
+        loader.expectError(
+            loader.oneAccount(entra + #", "redirect_uri": "http://[::1]:8400/callback""#), path: "accounts.a.redirect_uri",
+            message: "Entra does not support [::1] in redirect URIs (AADSTS50011): use http://localhost:8400/callback")
+        let v1 = #""provider": "entra-v1", "tenant": "common", "client_id": "\#(Self.guid)", "resource": "https://api.fabrikam.test""#
+        loader.expectError(
+            loader.oneAccount(v1 + #", "redirect_uri": "http://[::1]:8400/callback""#), path: "accounts.a.redirect_uri",
+            message: "Entra does not support [::1] in redirect URIs (AADSTS50011): use http://localhost:8400/callback")
+        // Other providers may use it; Entra may use 127.0.0.1.
+        #expect(try loader.parse(loader.oneAccount(Self.realHosts + #", "client_id": "c", "redirect_uri": "http://[::1]:8400/callback""#)).accounts.count == 1)
+        #expect(try loader.parse(loader.oneAccount(entra + #", "redirect_uri": "http://127.0.0.1:8400/callback""#)).accounts.count == 1)
+    }
 }
