@@ -67,4 +67,15 @@ static inline int rc_sha256(const void *data, size_t length, unsigned char diges
     return 1;
 }
 
+/* SHA-1, for the one place it is still asked for: the `x5t` certificate thumbprint that AD FS
+ * takes in a client assertion's header. Direct for the same reason as SHA-256. */
+static inline int rc_sha1(const void *data, size_t length, unsigned char digest[20]) {
+    SHA_CTX context;
+    if (SHA1_Init(&context) != 1) return 0;
+    if (SHA1_Update(&context, data, length) != 1) return 0;
+    if (SHA1_Final(digest, &context) != 1) return 0;
+    OPENSSL_cleanse(&context, sizeof context);
+    return 1;
+}
+
 #endif

@@ -11,6 +11,8 @@ public final class ClientCertificateCredential: @unchecked Sendable {
     /// SHA-256 of the certificate's DER encoding: what JOSE's `x5t#S256` header carries
     /// (RFC 7515 §4.1.8) and what Entra shows as the certificate's thumbprint source.
     public let thumbprintSHA256: [UInt8]
+    /// SHA-1 of the same: JOSE's `x5t` (RFC 7515 §4.1.7), the thumbprint AD FS takes.
+    public let thumbprintSHA1: [UInt8]
     /// The certificate's notAfter as OpenSSL prints it, for the summary and for warnings.
     public let notAfter: String
     /// True when the certificate's validity has already ended.
@@ -41,7 +43,9 @@ public final class ClientCertificateCredential: @unchecked Sendable {
                 .configuration,
                 OpenSSLErrorQueue.message("\(keySource) is not the private key of the certificate in \(certificateSource)"))
         }
-        thumbprintSHA256 = SHA256.hash(try certificate.der())
+        let der = try certificate.der()
+        thumbprintSHA256 = SHA256.hash(der)
+        thumbprintSHA1 = SHA1.hash(der)
         notAfter = certificate.notAfterText
         isExpired = X509_cmp_current_time(X509_get0_notAfter(certificate.pointer)) < 0
     }

@@ -9,6 +9,8 @@ public final class RSAPublicKey: @unchecked Sendable {
     private let key: PrivateKey
     /// SHA-256 of the certificate's DER encoding.
     public let thumbprintSHA256: [UInt8]
+    /// SHA-1 of the certificate's DER encoding (`x5t`).
+    public let thumbprintSHA1: [UInt8]
 
     /// The key in the first certificate of `certificatePEM`.
     public init(certificatePEM: String) throws(TLSError) {
@@ -21,7 +23,9 @@ public final class RSAPublicKey: @unchecked Sendable {
         guard EVP_PKEY_get_base_id(publicKey) == EVP_PKEY_RSA else {
             throw TLSError(.configuration, "registered certificate: not an RSA key")
         }
-        thumbprintSHA256 = SHA256.hash(try certificate.der())
+        let der = try certificate.der()
+        thumbprintSHA256 = SHA256.hash(der)
+        thumbprintSHA1 = SHA1.hash(der)
     }
 
     /// True when `signature` is a valid signature of `message` under this key and `scheme`.

@@ -50,7 +50,7 @@ struct AccountContext {
         let clientID = try node.child("client_id").nonEmptyStringIfPresent(required: "required: the application (client) id")
         checkClientID(clientID, provider: provider, node: node.child("client_id"))
         let clientSecret = try secret(node: node)
-        let clientCertificate = try certificate(node: node)
+        let clientCertificate = try certificate(node: node, provider: provider)
         if clientSecret != nil, clientCertificate != nil {
             throw node.child("client_certificate_file").error(
                 "a client authenticates one way: set client_secret(_file) or client_certificate_file, not both")

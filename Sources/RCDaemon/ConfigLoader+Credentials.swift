@@ -29,7 +29,9 @@ extension AccountContext {
     /// The certificate credential from `client_certificate_file` and `client_key_file` (both or
     /// neither), loaded and checked now so that a wrong file stops the daemon at start-up rather
     /// than at the first token request; nil when neither is set.
-    mutating func certificate(node: ConfigNode) throws(ConfigError) -> ClientCertificate? {
+    /// AD FS gets what MSAL sends it, RS256 with an `x5t` (SHA-1) header; no AD FS document says
+    /// it takes PS256 or `x5t#S256`, which Entra recommends and everyone else gets.
+    mutating func certificate(node: ConfigNode, provider: Provider) throws(ConfigError) -> ClientCertificate? {
         let certificateNode = node.member("client_certificate_file")
         let keyNode = node.member("client_key_file")
         let algorithmNode = node.member("client_assertion_alg")
@@ -43,7 +45,7 @@ extension AccountContext {
             if let algorithmNode { throw algorithmNode.error("only with client_certificate_file and client_key_file") }
             return nil
         }
-        var algorithm = ClientAssertionAlgorithm.ps256
+        var algorithm: ClientAssertionAlgorithm = provider == .adfs ? .rs256 : .ps256
         if let algorithmNode {
             let text = try algorithmNode.string()
             guard let value = ClientAssertionAlgorithm(rawValue: text) else {
@@ -69,6 +71,6 @@ extension AccountContext {
                 certificateNode.error(
                     "the certificate expired \(credential.notAfter): the provider will refuse its assertions; upload a new one"))
         }
-        return ClientCertificate(credential: credential, algorithm: algorithm)
+        return ClientCertificate(credential: credential, algorithm: algorithm, header: provider == .adfs ? .x5t : .x5tS256)
     }
 }

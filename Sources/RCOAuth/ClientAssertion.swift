@@ -4,7 +4,7 @@ import RCJSON
 
 /// A signed JWT that authenticates a confidential client at the token endpoint (RFC 7523 §2.2,
 /// `private_key_jwt` of OpenID Connect Core §9), in the form Entra documents for certificate
-/// credentials: header `alg`, `typ` and `x5t#S256`; claims `aud` (the token endpoint), `iss`
+/// credentials: header `alg`, `typ` and `x5t#S256` (or `x5t`, for AD FS); claims `aud` (the token endpoint), `iss`
 /// and `sub` (the client id), `jti`, `nbf`, `iat` and `exp`.
 public enum ClientAssertion {
     /// `client_assertion_type` (RFC 7523 §2.2).
@@ -20,10 +20,11 @@ public enum ClientAssertion {
     public static func make(
         clientID: String, audience: String, certificate: ClientCertificate, now: Int64, jti: String
     ) throws(TLSError) -> String {
+        let thumbprint = certificate.headerMember
         let header = JSONObject([
             ("alg", .string(certificate.algorithm.rawValue)),
             ("typ", .string("JWT")),
-            ("x5t#S256", .string(certificate.thumbprint)),
+            (thumbprint.name, .string(thumbprint.value)),
         ])
         let claims = JSONObject([
             ("aud", .string(audience)),

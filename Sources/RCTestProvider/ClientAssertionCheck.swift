@@ -33,14 +33,19 @@ extension GrantStore {
             throw .invalidClient(700027, "The client assertion is not a compact JWS.", basic: false)
         }
         let scheme: RSASignatureScheme
-        switch header["alg"]?.stringValue {
-        case "PS256": scheme = .pssSHA256
-        case "RS256": scheme = .pkcs1v15SHA256
-        default: throw .invalidClient(700027, "The client assertion's alg must be PS256 or RS256.", basic: false)
+        let accepted = context.options.assertionAlgorithms
+        let alg = header["alg"]?.stringValue ?? ""
+        switch alg {
+        case "PS256" where accepted.contains(alg): scheme = .pssSHA256
+        case "RS256" where accepted.contains(alg): scheme = .pkcs1v15SHA256
+        default:
+            throw .invalidClient(700027, "The client assertion's alg must be \(accepted.sorted().joined(separator: " or ")).", basic: false)
         }
-        guard header["x5t#S256"]?.stringValue == Base64.encodeURL(publicKey.thumbprintSHA256) else {
+        let thumbprintHeader = context.options.assertionThumbprintHeader
+        let thumbprint = thumbprintHeader == "x5t" ? publicKey.thumbprintSHA1 : publicKey.thumbprintSHA256
+        guard header[thumbprintHeader]?.stringValue == Base64.encodeURL(thumbprint) else {
             throw .invalidClient(
-                700027, "The client assertion's x5t#S256 does not name a certificate registered for the client.", basic: false)
+                700027, "The client assertion's \(thumbprintHeader) does not name a certificate registered for the client.", basic: false)
         }
         guard publicKey.verify(signature, of: Array((parts[0] + "." + parts[1]).utf8), scheme: scheme) else {
             throw .invalidClient(700027, "Client assertion failed signature validation.", basic: false)
@@ -70,6 +75,7 @@ extension GrantStore {
             throw .invalidClient(700027, "The client assertion was already used (jti replayed).", basic: false)
         }
         stats.clientAssertions += 1
+        stats.lastAssertionHeader = "\(alg) \(thumbprintHeader)"
     }
 
     private static func jsonObject(_ segment: String) -> JSONObject? {

@@ -32,6 +32,11 @@ public struct TestProviderOptions: Sendable {
     public var issuerPath = ""
     /// The person who signs in.
     public var subject = "demo.user@example.test"
+    /// The client assertion header that must name the registered certificate, and the
+    /// algorithms accepted: Entra's `x5t#S256` with PS256 or RS256 by default; AD FS-shaped, the
+    /// `x5t` (SHA-1) and RS256 that MSAL sends it, since nothing documents more.
+    public var assertionThumbprintHeader = "x5t#S256"
+    public var assertionAlgorithms: Set<String> = ["PS256", "RS256"]
     /// `code_challenge_methods_supported` in the metadata; nil leaves the member out, as a
     /// provider without PKCE does (the daemon must refuse to use it).
     public var advertisedChallengeMethods: [String]? = ["S256"]
@@ -67,6 +72,8 @@ public struct TestProviderOptions: Sendable {
         options.responseShape = .adfs
         options.endpointPrefix = "/adfs/oauth2"
         options.issuerPath = "/adfs"
+        options.assertionThumbprintHeader = "x5t"
+        options.assertionAlgorithms = ["RS256"]
         return options
     }
 }

@@ -12,6 +12,8 @@ public struct TestProviderStats: Sendable, Equatable {
     public var failedGrants: [String: Int] = [:]
     /// Client assertions that passed every check (signature, thumbprint, claims, jti).
     public var clientAssertions = 0
+    /// The last accepted assertion's `alg` and thumbprint header, such as "RS256 x5t".
+    public var lastAssertionHeader: String?
     /// The description of the last refused token request ("AADSTS700027: ..."), for test messages.
     public var lastRefusal: String?
     /// Token requests answered by an injected fault instead of the grant logic.

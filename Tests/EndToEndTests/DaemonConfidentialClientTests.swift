@@ -10,8 +10,10 @@ import Testing
 /// environment, as on a corporate network.
 extension DaemonEndToEndTests {
     enum Credential: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case secretInBody, secretWithBasic, certificatePS256, certificateRS256
+        case secretInBody, secretWithBasic, certificatePS256, certificateRS256, certificateADFSDefault
         var testDescription: String { rawValue }
+
+        var isCertificate: Bool { self == .certificatePS256 || self == .certificateRS256 || self == .certificateADFSDefault }
     }
 
     /// A client certificate and key written to files the daemon reads (removed by `remove()`).
@@ -37,7 +39,8 @@ extension DaemonEndToEndTests {
     static let secret = "s3cret&+=/ü"
 
     /// The provider options and account for `credential`: v2-shaped Entra for certificates with
-    /// PS256 (Entra's recommendation), AD FS-shaped for RS256, generic for secrets.
+    /// PS256 (Entra's recommendation), AD FS-shaped for RS256 (named, or AD FS's default),
+    /// generic for secrets.
     static func setUp(_ credential: Credential, files: CertificateFiles) -> (TestProviderOptions, (String) -> JSONObject) {
         switch credential {
         case .secretInBody, .secretWithBasic:
@@ -52,7 +55,7 @@ extension DaemonEndToEndTests {
                 if credential == .secretWithBasic { account["client_auth"] = .string("basic") }
                 return account
             })
-        case .certificatePS256, .certificateRS256:
+        case .certificatePS256, .certificateRS256, .certificateADFSDefault:
             let preset: Preset = credential == .certificatePS256 ? .entra : .adfs
             var options = preset.options
             options.clients = [TestClient(id: "cert-app", allowedAuthentication: [.privateKeyJWT], certificatePEM: files.certificatePEM)]
@@ -77,8 +80,12 @@ extension DaemonEndToEndTests {
         let daemon = try DaemonProcess(accounts: [("app", makeAccount(tls.provider.baseURL))], caPEM: tls.caPEM)
         defer { daemon.stop() }
         try Self.expectSignInAndRefresh(daemon, tls, credential)
-        if credential == .certificatePS256 || credential == .certificateRS256 {
+        if credential.isCertificate {
             #expect(tls.provider.stats.clientAssertions == 2, "one assertion per token request")
+            // Entra: PS256 with x5t#S256. AD FS (which accepts only what MSAL sends it): RS256
+            // with x5t, by default and with client_assertion_alg RS256 alike.
+            let expected = credential == .certificatePS256 ? "PS256 x5t#S256" : "RS256 x5t"
+            #expect(tls.provider.stats.lastAssertionHeader == expected, "\(tls.provider.stats.lastAssertionHeader ?? "none")")
         }
         #expect(!daemon.log.text.contains(Self.secret), "the client secret is in the log")
     }

@@ -127,4 +127,17 @@ import Testing
             }
         }
     }
+
+    /// AD FS gets RS256 and `x5t` as MSAL sends them; Entra and generic keep PS256 and
+    /// `x5t#S256`; `client_assertion_alg` overrides the algorithm only.
+    @Test func theAlgorithmAndHeaderFollowTheProvider() throws {
+        defer { removeTree(directory) }
+        let adfs = #""provider": "adfs", "authority": "https://adfs.fabrikam.test/adfs", "client_id": "cli", "resource": "urn:api", "#
+        let byDefault = try loader.parse(loader.oneAccount(adfs + files())).accounts[0].clientCertificate
+        #expect(byDefault?.algorithm == .rs256 && byDefault?.header == .x5t)
+        let named = try loader.parse(loader.oneAccount(adfs + files() + #", "client_assertion_alg": "PS256""#)).accounts[0].clientCertificate
+        #expect(named?.algorithm == .ps256 && named?.header == .x5t)
+        let generic = try loader.parse(account(files())).accounts[0].clientCertificate
+        #expect(generic?.algorithm == .ps256 && generic?.header == .x5tS256)
+    }
 }

@@ -102,4 +102,20 @@ import Testing
             for line in keyBody { #expect(!text.contains(line)) }
         }
     }
+
+    /// What MSAL sends AD FS: the certificate named by its SHA-1 thumbprint in `x5t`.
+    @Test func anX5tCertificateNamesItselfBySHA1() throws {
+        let pair = try Self.issued.get()
+        let credential = try ClientCertificateCredential(
+            certificatePEM: pair.certificatePEM, privateKeyPEM: pair.privateKeyPEM, certificateSource: "c", keySource: "k")
+        let cert = ClientCertificate(credential: credential, algorithm: .rs256, header: .x5t)
+        let jwt = try ClientAssertion.make(clientID: "c", audience: "https://adfs.fabrikam.test/adfs/oauth2/token", certificate: cert, now: 1, jti: "j")
+        let header = try decode(jwt.split(separator: ".")[0])
+        #expect(header.keys == ["alg", "typ", "x5t"])
+        #expect(header["alg"] == .string("RS256"))
+        #expect(header["x5t"] == .string(Base64.encodeURL(credential.thumbprintSHA1)))
+        #expect(credential.thumbprintSHA1.count == 20)
+        #expect(cert.description.hasSuffix("RS256 with an x5t header"))
+        #expect(cert != ClientCertificate(credential: credential, algorithm: .rs256))
+    }
 }
