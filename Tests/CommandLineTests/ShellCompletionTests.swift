@@ -34,8 +34,9 @@ import Testing
         return path
     }
 
-    /// What bash offers for a command line whose last word is being completed.
-    func bashCompletions(_ words: [String], script: String) throws -> [String] {
+    /// What bash offers for a command line whose last word is being completed; with
+    /// `environment`, bash runs with exactly those variables (`env -i`).
+    func bashCompletions(_ words: [String], script: String, environment: [String]? = nil) throws -> [String] {
         let quoted = words.map { "'" + $0 + "'" }.joined(separator: " ")
         let program = """
             source "$1" || exit 9
@@ -43,7 +44,9 @@ import Testing
             _redirect_catcher
             printf '%s\\n' "${COMPREPLY[@]}"
             """
-        let result = try Self.run("/bin/bash", ["--norc", "-c", program, "bash", script])
+        let bash = ["/bin/bash", "--norc", "-c", program, "bash", script]
+        let result =
+            if let environment { try Self.run("/usr/bin/env", ["-i"] + environment + bash) } else { try Self.run(bash[0], Array(bash.dropFirst())) }
         #expect(result.status == 0, "\(result.output)")
         return result.output.split(separator: "\n").map(String.init)
     }
@@ -119,16 +122,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: home)
         }
         func complete(_ words: [String]) throws -> [String] {
-            let quoted = words.map { "'" + $0 + "'" }.joined(separator: " ")
-            let program = """
-                source "$1" || exit 9
-                COMP_WORDS=(\(quoted)); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMPREPLY=()
-                _redirect_catcher
-                printf '%s\\n' "${COMPREPLY[@]}"
-                """
-            let result = try Self.run("/usr/bin/env", ["-i"] + Self.shellEnvironment(home) + ["/bin/bash", "--norc", "-c", program, "bash", script])
-            #expect(result.status == 0, "\(result.output)")
-            return result.output.split(separator: "\n").map(String.init)
+            try bashCompletions(words, script: script, environment: Self.shellEnvironment(home))
         }
         #expect(try complete(["redirect-catcher", "token", ""]) == ["work", "work.graph", "home"])
         #expect(try complete(["redirect-catcher", "refresh", "w"]) == ["work", "work.graph"])
