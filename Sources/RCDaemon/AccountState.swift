@@ -141,11 +141,8 @@ struct AccountState {
     /// the configuration says not now, or one is on its way.
     mutating func demand(_ i: Int) -> [Effect] {
         switch tokens[i].phase {
-        case .idle(let failure) where (failure?.attempts ?? 0) == 0:
-            refresh(i, reason: tokens[i].held == nil ? "first request" : "the access token expired")
-        case .scheduled:
-            refresh(i, reason: tokens[i].held == nil ? "first request" : "the access token expired")
-        case .idle, .refreshing, .retrying, .halted: []
+        case .idle, .scheduled: refresh(i, reason: tokens[i].held == nil ? "first request" : "the access token expired")
+        case .refreshing, .retrying, .halted: []
         }
     }
 
@@ -185,7 +182,8 @@ struct AccountState {
             // A sign-in installed newer tokens meanwhile; they win. An extra token it cleared
             // is minted again from the new refresh token.
             if tokens[i].refreshing && !queue.contains(where: { $0.token == i }) { tokens[i].phase = .idle(tokens[i].failure) }
-            if case .signedIn = session, tokens[i].held?.usable(at: moment.now) == nil, !isHalted(i) {
+            // (It cannot be halted: a halted token has no grant out.)
+            if case .signedIn = session, tokens[i].held?.usable(at: moment.now) == nil {
                 return refresh(i, reason: "signed in") + sendNext()
             }
             return [.answerRefreshes(token: i, .current), .answerWaiters(token: i, .current)] + sendNext()
@@ -242,8 +240,6 @@ struct AccountState {
     }
 
     // MARK: Steps
-
-    private func isHalted(_ i: Int) -> Bool { if case .halted = tokens[i].phase { true } else { false } }
 
     private mutating func refresh(_ i: Int, reason: String) -> [Effect] {
         guard case .signedIn = session, !tokens[i].refreshing else { return [] }
