@@ -15,18 +15,16 @@ public enum SignInResult: Sendable, Equatable {
     case failed(summary: String, advice: String?)
 }
 
-/// One account's tokens and their lifecycle: sign-in, serving, refreshing, retrying, and
-/// asking for the person. Lives on the event loop's thread; tokens never leave memory and
-/// never reach a log line.
-///
-/// An account serves its own token and any extra ones (`tokens`), each a ``TokenSlot`` with
-/// its own expiry and refresh timing. They share the one sign-in and the one refresh token,
-/// so grants that present it go one at a time: with rotation, two in flight would present
-/// the same refresh token twice, and the provider would take that for theft and revoke both.
+/// One account's tokens, driven: every state and transition is in ``AccountState``; this class
+/// feeds it events and performs the effects (grants at the token endpoint, timers, answers to
+/// waiting clients, notifications, log lines). Lives on the event loop's thread; tokens never
+/// leave memory and never reach a log line.
 public final class Account {
-    private enum Outcome {
-        case granted(TokenGrant)
-        case failed(kind: TokenErrorKind, summary: String, advice: String?, retryAfter: Double?, fields: [String: String])
+    /// A classified grant result, with what the journal says about a failure.
+    private struct Outcome {
+        let result: AccountState.GrantResult
+        var advice: String? = nil
+        var fields: [String: String] = [:]
     }
 
     public let settings: AccountSettings
@@ -43,26 +41,22 @@ public final class Account {
     /// Called after anything that may change the state `STATUS=` reports (signed in,
     /// refreshed, failing, needs sign-in).
     var onStateChange: (() -> Void)?
-    /// A reload removed or replaced the account: nothing it had in flight may land.
-    private(set) var retired = false
+    private(set) var state: AccountState
+    /// The account's own token first, then the extra ones in config order (as in `state.tokens`).
+    let slots: [TokenSlot]
+    /// Ends a session without a refresh token when its access token expires.
+    private var expiryTimer: EventLoop.TimerID?
     /// Fires when the account's own token stops being served, so that the state it reports
     /// turns without waiting for another event.
     private var staleTimer: EventLoop.TimerID?
-
-    /// The account's own token first, then the extra ones in config order.
-    let slots: [TokenSlot]
-    private var refreshToken: String?
-    private var expiryTimer: EventLoop.TimerID?
-    private(set) var needsSignIn = true
-    /// Counts the tokens installed: a refresh or sign-in that finds it changed lost a race.
-    private(set) var generation = 0
     private var nextWaiterID = 0
-    /// A refresh-token grant is at the provider; the others wait in `queue`.
-    private(set) var grantInFlight = false
-    private var queue: [(slot: TokenSlot, reason: String)] = []
 
     public var name: String { settings.name }
     private var primary: TokenSlot { slots[0] }
+    var retired: Bool { state.session == .retired }
+    /// Counts the tokens installed; the notification hook's episode.
+    var generation: Int { state.generation }
+    var grantInFlight: Bool { state.inFlight != nil }
 
     init(settings: AccountSettings, signInURL: String, scheduler: any Scheduler, endpoint: any TokenEndpoint, logger: Logger) {
         self.settings = settings
@@ -70,7 +64,10 @@ public final class Account {
         self.scheduler = scheduler
         self.endpoint = endpoint
         self.logger = logger
-        self.slots = [TokenSlot(account: settings.name, extra: nil)] + settings.tokens.map { TokenSlot(account: settings.name, extra: $0) }
+        let extras = settings.tokens.enumerated().map { TokenSlot(index: $0.offset + 1, account: settings.name, extra: $0.element) }
+        self.slots = [TokenSlot(index: 0, account: settings.name, extra: nil)] + extras
+        self.state = AccountState(tokenCount: slots.count)
+        for slot in slots { slot.owner = self }
     }
 
     /// The slot for `token` (nil: the account's own), if the account has one by that name.
@@ -86,16 +83,13 @@ public final class Account {
     var refreshing: Bool { primary.refreshing }
     var nextRefresh: Instant? { nextRefresh(primary) }
     var lastError: String? { primary.lastError }
-    var unavailableMessage: String { unavailableMessage(primary) }
+    /// What STATUS= counts the account as.
+    var standing: AccountState.Standing { state.standing(at: scheduler.now) }
 
-    func nextRefresh(_ slot: TokenSlot) -> Instant? { slot.nextRefresh }
+    func nextRefresh(_ slot: TokenSlot) -> Instant? { state.tokens[slot.index].nextRefresh }
 
     /// The slot's access token if it can still be used, with a margin before its expiry.
-    func usableToken(_ slot: TokenSlot) -> String? {
-        guard let token = slot.token else { return nil }
-        let margin = RefreshPolicy.serveMargin(lifetime: token.lifetime)
-        return scheduler.now.adding(seconds: margin) < token.expiresAt ? token.value : nil
-    }
+    func usableToken(_ slot: TokenSlot) -> String? { state.tokens[slot.index].held?.usable(at: scheduler.now) }
 
     func requestToken(_ reply: @escaping (TokenReply) -> Void) { requestToken(primary, reply) }
 
@@ -107,11 +101,7 @@ public final class Account {
             reply(.token(value))
             return
         }
-        // After a failure the retry timer owns the next attempt: clients arriving meanwhile
-        // must not turn the backoff into a hammering of a provider that is down.
-        if refreshToken != nil && !slot.haltedByConfiguration && slot.consecutiveFailures == 0 {
-            startRefresh(slot, reason: slot.token == nil ? "first request" : "the access token expired")
-        }
+        perform(state.demand(slot.index))
         guard slot.refreshing else {
             reply(.error(unavailableMessage(slot)))
             return
@@ -127,24 +117,72 @@ public final class Account {
 
     /// Why there is no token, as one sentence a person can act on.
     func unavailableMessage(_ slot: TokenSlot) -> String {
-        if slot.haltedByConfiguration, let lastError = slot.lastError {
-            return "account \(slot.label) cannot refresh: \(lastError); fix the configuration and restart or reload"
-        }
-        if !needsSignIn, refreshToken == nil, slot.extra != nil {
-            return "account \(slot.label) cannot be minted: the sign-in brought no refresh token (add offline_access or the provider's equivalent to scopes), then sign in at \(signInURL)"
-        }
-        if needsSignIn || refreshToken == nil {
-            return "account \(name) needs sign-in: open \(signInURL)"
-        }
-        if let lastError = slot.lastError {
-            return "account \(slot.label) has no valid token: \(lastError); retrying\(retryText(slot))"
-        }
-        return "account \(slot.label) has no valid token yet"
+        state.message(slot.index, label: slot.label, account: name, signInURL: signInURL, at: scheduler.now)
     }
 
-    private func retryText(_ slot: TokenSlot) -> String {
-        guard let nextRefresh = slot.nextRefresh else { return "" }
-        return " in \(max(0, Int(nextRefresh.seconds(since: scheduler.now).rounded(.up)))) s"
+    // MARK: Effects
+
+    private func perform(_ effects: [AccountState.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .sendGrant(let index, let refreshToken, let reason):
+                sendGrant(slots[index], refreshToken: refreshToken, reason: reason)
+            case .armRefresh(let index, let deadline):
+                let slot = slots[index]
+                if let timer = slot.refreshTimer { scheduler.cancel(timer) }
+                slot.refreshTimer = scheduler.schedule(at: deadline) { [weak self, weak slot] in
+                    guard let self, let slot else { return }
+                    slot.refreshTimer = nil
+                    self.perform(self.state.refreshDue(slot.index))
+                }
+            case .cancelRefresh(let index):
+                if let timer = slots[index].refreshTimer { scheduler.cancel(timer) }
+                slots[index].refreshTimer = nil
+            case .armExpiry(let deadline):
+                if let expiryTimer { scheduler.cancel(expiryTimer) }
+                expiryTimer = scheduler.schedule(at: deadline) { [weak self] in
+                    guard let self else { return }
+                    self.expiryTimer = nil
+                    self.perform(self.state.sessionExpired())
+                }
+            case .cancelExpiry:
+                if let expiryTimer { scheduler.cancel(expiryTimer) }
+                expiryTimer = nil
+            case .installed(let index):
+                if index == 0 { watchForStaleness() }
+            case .answerWaiters(let index, let answer):
+                answerWaiters(slots[index], resolve(answer, slots[index]))
+            case .answerRefreshes(let index, let answer):
+                let slot = slots[index]
+                let completions = slot.refreshCompletions
+                slot.refreshCompletions.removeAll()
+                let reply = resolve(answer, slot)
+                for completion in completions { completion(reply) }
+            case .signInNeeded(let reason, let notify):
+                logger.notice(
+                    "signin_needed", "account \(name) needs sign-in: open \(signInURL)", account: name,
+                    ["REASON": reason, "SIGNIN_URL": signInURL])
+                if notify { onNeedsPerson?(self, "signin_needed", "account \(name) needs sign-in (\(reason)): open \(signInURL)") }
+            case .stateChanged:
+                onStateChange?()
+            }
+        }
+    }
+
+    private func resolve(_ answer: AccountState.Answer, _ slot: TokenSlot) -> TokenReply {
+        switch answer {
+        case .current:
+            return usableToken(slot).map(TokenReply.token) ?? .error(unavailableMessage(slot))
+        case .refreshFailed(let summary?, let retrying):
+            // `refresh NAME` asked for a new token and did not get one: say so, whatever
+            // the still-valid old token; socket clients get that old token if it is usable.
+            let next = retrying ? "the refresh token is kept and the refresh retried" : unavailableMessage(slot)
+            return .error("refresh of \(slot.label) failed: \(summary); \(next)")
+        case .refreshFailed(nil, _):
+            return .error("refresh of \(slot.label) failed: \(unavailableMessage(slot))")
+        case .error(let message):
+            return .error(message)
+        }
     }
 
     private func answerWaiters(_ slot: TokenSlot, _ reply: TokenReply) {
@@ -156,22 +194,28 @@ public final class Account {
         }
     }
 
-    /// The slot's waiters get its token if it is still good, else what to do.
-    private func answerWaitersWithCurrent(_ slot: TokenSlot) {
-        answerWaiters(slot, usableToken(slot).map(TokenReply.token) ?? .error(unavailableMessage(slot)))
+    private func watchForStaleness() {
+        if let staleTimer { scheduler.cancel(staleTimer) }
+        staleTimer = nil
+        // Only for someone listening (STATUS= under systemd): otherwise no timer at all.
+        guard onStateChange != nil, let token = state.tokens[0].held else { return }
+        let margin = RefreshPolicy.serveMargin(lifetime: token.lifetime)
+        staleTimer = scheduler.schedule(at: token.expiresAt.adding(seconds: -margin)) { [weak self] in
+            self?.staleTimer = nil
+            self?.onStateChange?()
+        }
+    }
+
+    private var moment: AccountState.Moment {
+        AccountState.Moment(
+            now: scheduler.now, wallSeconds: Instant.now(.wall).nanoseconds / 1_000_000_000, jitter: Double.random(in: 0...1))
     }
 
     // MARK: Sign-in
 
-    /// Logs the line that tells the person what to open, and runs the notification hook
-    /// (unless the caller already did, for an error that says more than "sign in").
-    func announceSignInNeeded(because reason: String, notify: Bool = true) {
-        needsSignIn = true
-        onStateChange?()
-        logger.notice(
-            "signin_needed", "account \(name) needs sign-in: open \(signInURL)", account: name,
-            ["REASON": reason, "SIGNIN_URL": signInURL])
-        if notify { onNeedsPerson?(self, "signin_needed", "account \(name) needs sign-in (\(reason)): open \(signInURL)") }
+    /// Logs the line that tells the person what to open, and runs the notification hook.
+    func announceSignInNeeded(because reason: String) {
+        perform(state.signInNeeded(because: reason))
     }
 
     /// Redeems an authorization code (off the loop) and installs the tokens.
@@ -186,14 +230,14 @@ public final class Account {
                 reply(.failed(summary: "the account's configuration changed while signing in", advice: "Sign in again from the daemon's sign-in link."))
                 return
             }
-            switch self.interpret(result) {
+            let outcome = self.interpret(result)
+            switch outcome.result {
             case .granted(let grant):
                 if let nonce, let problem = Self.nonceProblem(idToken: grant.idToken, expected: nonce) {
                     self.logger.error("signin_failed", "account \(self.name): sign-in rejected: \(problem)", account: self.name)
                     reply(.failed(summary: problem, advice: "Start again from \(self.signInURL)."))
                     return
                 }
-                self.install(grant, in: self.primary)
                 let lifetime = Int(grant.lifetimeSeconds)
                 self.logger.notice(
                     "signed_in", "account \(self.name) signed in: access token valid for \(lifetime) s", account: self.name,
@@ -204,26 +248,13 @@ public final class Account {
                         "account \(self.name): the provider returned no refresh token, so the person must sign in again in \(lifetime) s; add offline_access (or the provider's equivalent) to scopes",
                         account: self.name)
                 }
-                self.mintExtraTokens()
+                self.perform(self.state.signIn(grant, at: self.moment))
                 reply(.signedIn)
-            case .failed(_, let summary, let advice, _, let fields):
+            case .failed(_, let summary, _):
                 self.logger.error(
-                    "signin_failed", "account \(self.name): the code exchange failed: \(summary)\(advice.map { " — " + $0 } ?? "")",
-                    account: self.name, fields)
-                reply(.failed(summary: summary, advice: advice))
-            }
-        }
-    }
-
-    /// After a sign-in, every extra token is minted afresh from the new refresh token: the
-    /// ones from before belong to the previous session, perhaps another person's.
-    private func mintExtraTokens() {
-        for slot in slots.dropFirst() {
-            slot.reset(cancelling: scheduler)
-            if refreshToken != nil {
-                startRefresh(slot, reason: "signed in")
-            } else {
-                answerWaitersWithCurrent(slot)
+                    "signin_failed", "account \(self.name): the code exchange failed: \(summary)\(outcome.advice.map { " — " + $0 } ?? "")",
+                    account: self.name, outcome.fields)
+                reply(.failed(summary: summary, advice: outcome.advice))
             }
         }
     }
@@ -249,169 +280,61 @@ public final class Account {
 
     /// `refresh NAME[.TOKEN]`: refresh now and reply when it ends.
     func forceRefresh(_ slot: TokenSlot, _ reply: @escaping (TokenReply) -> Void) {
-        guard refreshToken != nil else {
+        guard let effects = state.forceRefresh(slot.index) else {
             reply(.error(unavailableMessage(slot)))
             return
         }
-        slot.haltedByConfiguration = false
         slot.refreshCompletions.append(reply)
-        startRefresh(slot, reason: "requested")
+        perform(effects)
     }
 
-    /// Queues a grant for `slot`; it goes out when no other grant of this account is in flight.
-    private func startRefresh(_ slot: TokenSlot, reason: String) {
-        guard !slot.refreshing, refreshToken != nil else { return }
-        slot.refreshing = true
-        if let timer = slot.refreshTimer { scheduler.cancel(timer) }
-        slot.refreshTimer = nil
-        slot.nextRefresh = nil
-        queue.append((slot, reason))
-        sendNextGrant()
-    }
-
-    private func sendNextGrant() {
-        guard !grantInFlight, !queue.isEmpty, let refreshToken else { return }
-        let (slot, reason) = queue.removeFirst()
-        grantInFlight = true
+    private func sendGrant(_ slot: TokenSlot, refreshToken: String, reason: String) {
         let request = TokenRequest.refresh(account: settings, refreshToken: refreshToken, token: slot.extra)
         let endpoint = self.endpoint
         let settings = self.settings
-        let startedGeneration = generation
         let verb = slot.extra == nil ? "refreshing the access token" : "minting token \(slot.label)"
         logger.info("refresh_started", "account \(name): \(verb) (\(reason))", account: name, slot.fields)
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
             guard let self, !self.retired else { return }
-            self.finishRefresh(slot, self.interpret(result), startedGeneration: startedGeneration)
-            self.sendNextGrant()
+            self.grantLanded(slot, self.interpret(result))
         }
     }
 
-    private func finishRefresh(_ slot: TokenSlot, _ outcome: Outcome, startedGeneration: Int) {
-        grantInFlight = false
-        slot.refreshing = false
-        if generation != startedGeneration {
-            // A sign-in installed newer tokens while this refresh was in flight; they win. An
-            // extra token it cleared is minted again from the new refresh token.
-            if usableToken(slot) == nil, refreshToken != nil, !slot.haltedByConfiguration {
-                startRefresh(slot, reason: "signed in")
-                return
-            }
-            finishRefreshCompletions(slot, usableToken(slot).map(TokenReply.token) ?? .error(unavailableMessage(slot)))
-            answerWaitersWithCurrent(slot)
-            return
-        }
-        switch outcome {
+    /// Moves the state on, then tells the journal (and, for what only a person can fix, the
+    /// notification hook) what happened, then performs the effects.
+    private func grantLanded(_ slot: TokenSlot, _ outcome: Outcome) {
+        let current = state.inFlight?.generation == state.generation
+        let effects = state.grantLanded(outcome.result, at: moment)
+        if current { logOutcome(slot, outcome) }
+        perform(effects)
+    }
+
+    private func logOutcome(_ slot: TokenSlot, _ outcome: Outcome) {
+        let fields = outcome.fields.merging(slot.fields) { a, _ in a }
+        let adviceText = outcome.advice.map { " — " + $0 } ?? ""
+        switch outcome.result {
         case .granted(let grant):
-            install(grant, in: slot)
             logger.info(
                 "refreshed", "account \(slot.label) refreshed: access token valid for \(grant.lifetimeSeconds) s", account: name,
                 slot.fields.merging(["EXPIRES_IN": String(grant.lifetimeSeconds)]) { a, _ in a })
-            finishRefreshCompletions(slot, usableToken(slot).map(TokenReply.token) ?? .error(unavailableMessage(slot)))
-        case .failed(let kind, let summary, let advice, let retryAfter, let failureFields):
-            let fields = failureFields.merging(slot.fields) { a, _ in a }
-            slot.lastError = summary
-            let adviceText = advice.map { " — " + $0 } ?? ""
-            switch kind {
-            case .transient:
-                slot.consecutiveFailures += 1
-                let delay = RefreshPolicy.retryDelay(attempt: slot.consecutiveFailures, retryAfter: retryAfter)
-                scheduleRefresh(slot, at: scheduler.now.adding(seconds: delay))
-                logger.warning(
-                    "refresh_failed",
-                    "account \(slot.label): refresh failed (attempt \(slot.consecutiveFailures)): \(summary); keeping the refresh token, retrying in \(Int(delay.rounded(.up))) s",
-                    account: name, fields.merging(["RETRY_IN": String(Int(delay.rounded(.up)))]) { a, _ in a })
-            case .needsSignIn, .deviceCompliance:
-                dropRefreshToken()
-                // The one line a person reads in the journal: why, and where to go next.
-                let message = "account \(slot.label): the provider refused the refresh token (sign in at \(signInURL)): \(summary)\(adviceText)"
-                logger.error("refresh_failed", message, account: name, fields)
-                // Device compliance is not fixed by a sign-in alone: the notice carries the advice.
-                announceSignInNeeded(because: summary, notify: kind == .needsSignIn)
-                if kind == .deviceCompliance { onNeedsPerson?(self, "refresh_failed", message) }
-            case .configuration:
-                slot.haltedByConfiguration = true
-                let message =
-                    "account \(slot.label): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed"
-                logger.error("refresh_failed", message, account: name, fields)
-                onNeedsPerson?(self, "refresh_failed", message)
-            }
-            // `refresh NAME` asked for a new token and did not get one: say so, whatever
-            // the still-valid old token; socket clients get that old token if it is usable.
-            let next = kind == .transient ? "the refresh token is kept and the refresh retried" : unavailableMessage(slot)
-            finishRefreshCompletions(slot, .error("refresh of \(slot.label) failed: \(summary); \(next)"))
-            answerWaitersWithCurrent(slot)
-            onStateChange?()
-        }
-    }
-
-    /// The provider refused the refresh token: every token of the account now needs the
-    /// person. Grants queued behind the refused one are dropped, their callers answered.
-    private func dropRefreshToken() {
-        refreshToken = nil
-        needsSignIn = true
-        let dropped = queue.map(\.slot)
-        queue.removeAll()
-        for slot in slots {
-            if let timer = slot.refreshTimer { scheduler.cancel(timer) }
-            slot.refreshTimer = nil
-            slot.nextRefresh = nil
-        }
-        for slot in dropped {
-            slot.refreshing = false
-            finishRefreshCompletions(slot, .error("refresh of \(slot.label) failed: \(unavailableMessage(slot))"))
-            answerWaitersWithCurrent(slot)
-        }
-    }
-
-    private func finishRefreshCompletions(_ slot: TokenSlot, _ reply: TokenReply) {
-        let completions = slot.refreshCompletions
-        slot.refreshCompletions.removeAll()
-        for completion in completions { completion(reply) }
-    }
-
-    private func install(_ grant: TokenGrant, in slot: TokenSlot) {
-        let now = scheduler.now
-        let lifetime = Double(grant.lifetimeSeconds)
-        slot.token = TokenSlot.HeldToken(
-            value: grant.accessToken, expiresAt: now.adding(seconds: lifetime), lifetime: lifetime,
-            wallExpiry: Instant.now(.wall).nanoseconds / 1_000_000_000 + grant.lifetimeSeconds)
-        // Rotation: a new refresh token replaces the old at once, for every token of the
-        // account; none returned keeps the old.
-        if let rotated = grant.refreshToken { refreshToken = rotated }
-        needsSignIn = false
-        slot.haltedByConfiguration = false
-        slot.consecutiveFailures = 0
-        slot.lastError = nil
-        generation += 1
-        if let expiryTimer { scheduler.cancel(expiryTimer) }
-        expiryTimer = nil
-        if refreshToken != nil {
-            let after = RefreshPolicy.refreshAfter(
-                lifetime: lifetime, refreshIn: grant.refreshInSeconds.map(Double.init), jitter: Double.random(in: 0...1))
-            scheduleRefresh(slot, at: now.adding(seconds: after))
-        } else {
-            if let timer = slot.refreshTimer { scheduler.cancel(timer) }
-            slot.refreshTimer = nil
-            slot.nextRefresh = nil
-            expiryTimer = scheduler.schedule(at: now.adding(seconds: lifetime)) { [weak self] in
-                guard let self, self.refreshToken == nil else { return }
-                self.announceSignInNeeded(because: "the access token expired and there is no refresh token")
-            }
-        }
-        if slot === primary { watchForStaleness(slot) }
-        onStateChange?()
-        if let value = usableToken(slot) { answerWaiters(slot, .token(value)) }
-    }
-
-    private func watchForStaleness(_ slot: TokenSlot) {
-        if let staleTimer { scheduler.cancel(staleTimer) }
-        staleTimer = nil
-        // Only for someone listening (STATUS= under systemd): otherwise no timer at all.
-        guard onStateChange != nil, let token = slot.token else { return }
-        let margin = RefreshPolicy.serveMargin(lifetime: token.lifetime)
-        staleTimer = scheduler.schedule(at: token.expiresAt.adding(seconds: -margin)) { [weak self] in
-            self?.staleTimer = nil
-            self?.onStateChange?()
+        case .failed(.transient, let summary, _):
+            guard case .retrying(let at, let failure) = state.tokens[slot.index].phase else { return }
+            let delay = String(Int(at.seconds(since: scheduler.now).rounded(.up)))
+            logger.warning(
+                "refresh_failed",
+                "account \(slot.label): refresh failed (attempt \(failure.attempts)): \(summary); keeping the refresh token, retrying in \(delay) s",
+                account: name, fields.merging(["RETRY_IN": delay]) { a, _ in a })
+        case .failed(.configuration, let summary, _):
+            let message =
+                "account \(slot.label): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed"
+            logger.error("refresh_failed", message, account: name, fields)
+            onNeedsPerson?(self, "refresh_failed", message)
+        case .failed(let kind, let summary, _):
+            // The one line a person reads in the journal: why, and where to go next.
+            let message = "account \(slot.label): the provider refused the refresh token (sign in at \(signInURL)): \(summary)\(adviceText)"
+            logger.error("refresh_failed", message, account: name, fields)
+            // Device compliance is not fixed by a sign-in alone: the notice carries the advice.
+            if kind == .deviceCompliance { onNeedsPerson?(self, "refresh_failed", message) }
         }
     }
 
@@ -421,30 +344,11 @@ public final class Account {
     /// client and `refresh` caller gets `message`, and whatever is in flight is dropped when
     /// it lands. The tokens go with the object.
     func retire(because message: String) {
-        retired = true
         onNeedsPerson = nil
         onStateChange = nil
-        queue.removeAll()
-        for timer in [expiryTimer, staleTimer].compactMap({ $0 }) { scheduler.cancel(timer) }
-        expiryTimer = nil
+        if let staleTimer { scheduler.cancel(staleTimer) }
         staleTimer = nil
-        refreshToken = nil
-        for slot in slots {
-            slot.refreshing = false
-            finishRefreshCompletions(slot, .error(message))
-            answerWaiters(slot, .error(message))
-            slot.reset(cancelling: scheduler)
-        }
-    }
-
-    private func scheduleRefresh(_ slot: TokenSlot, at deadline: Instant) {
-        if let timer = slot.refreshTimer { scheduler.cancel(timer) }
-        slot.nextRefresh = deadline
-        slot.refreshTimer = scheduler.schedule(at: deadline) { [weak self, weak slot] in
-            guard let self, let slot else { return }
-            slot.refreshTimer = nil
-            self.startRefresh(slot, reason: "scheduled")
-        }
+        perform(state.retire(because: message))
     }
 
     /// Turns a transport result into a grant or a classified failure.
@@ -452,7 +356,7 @@ public final class Account {
         let message: HTTPResponseMessage
         switch result {
         case .failure(let failure):
-            return .failed(kind: .transient, summary: failure.description, advice: nil, retryAfter: nil, fields: [:])
+            return Outcome(result: .failed(.transient, summary: failure.description, retryAfter: nil))
         case .success(let response):
             message = response
         }
@@ -461,7 +365,7 @@ public final class Account {
             status: message.status, contentType: message.headers["Content-Type"], body: message.body, now: wallNow)
         {
         case .success(let grant):
-            return .granted(grant)
+            return Outcome(result: .granted(grant))
         case .failure(let error):
             var fields: [String: String] = ["HTTP_STATUS": String(message.status)]
             if let code = error.code { fields["ERROR_CODE"] = code }
@@ -471,7 +375,7 @@ public final class Account {
             if let correlation = error.correlationID { fields["CORRELATION_ID"] = correlation }
             let advice = ProviderErrorAdvice.advice(for: error.providerCodes, error: error.code)
             let retryAfter = message.headers["Retry-After"].flatMap { Self.retryAfterSeconds($0, wallNow: wallNow) }
-            return .failed(kind: error.kind, summary: error.summary, advice: advice, retryAfter: retryAfter, fields: fields)
+            return Outcome(result: .failed(error.kind, summary: error.summary, retryAfter: retryAfter), advice: advice, fields: fields)
         }
     }
 
@@ -488,7 +392,8 @@ public final class Account {
     /// One account as `status` shows it: its own token's state, and each extra token's under `tokens`.
     func status() -> JSONValue {
         var members: [(String, JSONValue)] = [("name", .string(name))] + status(primary)
-        if needsSignIn || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
+        let needsPerson = if case .needsSignIn = state.session { true } else { false }
+        if needsPerson || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
         if slots.count > 1 {
             let tokens = slots.dropFirst().map { slot -> JSONValue in
                 .object(JSONObject([("name", .string(slot.label))] + status(slot)))
@@ -500,30 +405,16 @@ public final class Account {
 
     private func status(_ slot: TokenSlot) -> [(String, JSONValue)] {
         let now = scheduler.now
-        var members: [(String, JSONValue)] = []
-        let state: String
-        if slot.refreshing {
-            state = "refreshing"
-        } else if slot.haltedByConfiguration {
-            state = "misconfigured"
-        } else if needsSignIn && usableToken(slot) == nil {
-            state = "needs_signin"
-        } else if slot.lastError != nil {
-            state = "failing"
-        } else if usableToken(slot) != nil {
-            state = "signed_in"
-        } else {
-            state = "needs_signin"
+        let token = state.tokens[slot.index]
+        var members: [(String, JSONValue)] = [("state", .string(state.statusName(slot.index, at: now)))]
+        if let held = token.held {
+            members.append(("expires_at", .number(JSONNumber(held.wallExpiry))))
+            members.append(("expires_in", .number(JSONNumber(Int64(held.expiresAt.seconds(since: now).rounded(.down))))))
         }
-        members.append(("state", .string(state)))
-        if let token = slot.token {
-            members.append(("expires_at", .number(JSONNumber(token.wallExpiry))))
-            members.append(("expires_in", .number(JSONNumber(Int64(token.expiresAt.seconds(since: now).rounded(.down))))))
-        }
-        if let nextRefresh = slot.nextRefresh {
+        if let nextRefresh = token.nextRefresh {
             members.append(("next_refresh_in", .number(JSONNumber(Int64(max(0, nextRefresh.seconds(since: now)).rounded(.up))))))
         }
-        if let lastError = slot.lastError { members.append(("last_error", .string(lastError))) }
+        if let lastError = token.failure?.message { members.append(("last_error", .string(lastError))) }
         return members
     }
 }

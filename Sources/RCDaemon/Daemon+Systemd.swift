@@ -7,13 +7,11 @@ extension Daemon {
         var failing: [String] = []
         var waiting: [String] = []
         for name in accountOrder {
-            guard let account = accounts[name] else { continue }
-            if account.usableToken != nil {
-                signedIn += 1
-            } else if account.needsSignIn {
-                waiting.append(name)
-            } else {
-                failing.append(name)
+            switch accounts[name]?.standing {
+            case .signedIn?: signedIn += 1
+            case .needsSignIn?: waiting.append(name)
+            case .failing?: failing.append(name)
+            case nil: continue
             }
         }
         var parts = ["\(signedIn) signed in"]

@@ -1,44 +1,29 @@
 import RCOAuth
 import RCSystem
 
-/// One access token an account serves, and everything about it that is not shared: its value
-/// and expiry, its refresh timing and failures, and the clients waiting for it. The account's
-/// own token (the sign-in's scopes) is one; each entry of `tokens` is another. What is shared
-/// (the refresh token, the need for a sign-in, the one grant in flight) stays in ``Account``.
+/// One access token an account serves, as the driver holds it: its name, its refresh timer,
+/// and the clients waiting for it. Its state is ``AccountState/Token``, at `index`.
 final class TokenSlot {
-    /// An access token with its expiry on the boot clock (suspend counts as time passing).
-    struct HeldToken {
-        let value: String
-        let expiresAt: Instant
-        let lifetime: Double
-        let wallExpiry: Int64
-    }
-
     struct Waiter {
         let timer: EventLoop.TimerID
         let reply: (TokenReply) -> Void
     }
 
+    /// The token's place in ``AccountState/tokens``: 0 for the account's own.
+    let index: Int
     /// nil for the account's own token.
     let extra: ExtraToken?
     /// `work` or `work.graph`: the socket's name without `.sock`, and what log lines call it.
     let label: String
-
-    var token: HeldToken?
-    /// A grant for this token is in flight or queued behind another of the account's.
-    var refreshing = false
+    /// The account whose state holds this token's (weak: the account owns its slots).
+    weak var owner: Account?
     var refreshTimer: EventLoop.TimerID?
-    var nextRefresh: Instant?
-    var consecutiveFailures = 0
-    var lastError: String?
-    /// The provider called the request misconfigured (a wrong scope, a wrong client secret):
-    /// retrying cannot help until someone changes something.
-    var haltedByConfiguration = false
     var waiters: [Int: Waiter] = [:]
     /// `refresh NAME` callers, answered when the grant ends.
     var refreshCompletions: [(TokenReply) -> Void] = []
 
-    init(account: String, extra: ExtraToken?) {
+    init(index: Int, account: String, extra: ExtraToken?) {
+        self.index = index
         self.extra = extra
         self.label = extra.map { account + "." + $0.name } ?? account
     }
@@ -46,14 +31,7 @@ final class TokenSlot {
     /// Log fields that tell an extra token's events from the account's own.
     var fields: [String: String] { extra.map { ["TOKEN": $0.name] } ?? [:] }
 
-    /// Forgets the token and its failures: a new sign-in starts a new session.
-    func reset(cancelling scheduler: any Scheduler) {
-        token = nil
-        if let refreshTimer { scheduler.cancel(refreshTimer) }
-        refreshTimer = nil
-        nextRefresh = nil
-        consecutiveFailures = 0
-        lastError = nil
-        haltedByConfiguration = false
-    }
+    /// A grant for this token is in flight or queued behind another of the account's.
+    var refreshing: Bool { owner?.state.tokens[index].refreshing ?? false }
+    var lastError: String? { owner?.state.tokens[index].failure?.message }
 }

@@ -1,0 +1,384 @@
+import RCOAuth
+import RCSystem
+
+/// Every state an account and each of its tokens can be in, and the transitions between them:
+/// pure functions from (state, event) to (state, effects). ``Account`` feeds in the events (a
+/// client asks, a timer fires, a grant lands, a sign-in completes) and performs the effects
+/// (send a grant, arm or cancel a timer, answer clients, tell the person). Nothing here reads a
+/// clock or touches a socket or a log, so every transition is tested on a manual clock.
+///
+/// Invariants:
+/// - One grant in flight per account: `inFlight` is one optional, the rest wait in `queue`.
+///   Every grant presents the one refresh token; with rotation, two in flight would present
+///   the same one twice and the provider would take that for theft and revoke both.
+/// - A rotated refresh token is never sent twice: a grant reads `session`'s refresh token when
+///   it goes out, after the previous grant landed and installed its successor.
+/// - An expired token is never served: ``HeldToken/usable(at:)`` is the only way to a token's
+///   value, and it refuses one within its serve margin of expiry (RFC 6749 §5.1 `expires_in`).
+/// - A sign-in wins over the grant that was out when it landed: that grant started in an older
+///   `generation`, and its answer is dropped.
+/// - A token's failure and timing live in its phase: a retrying token has a retry time, a
+///   halted one its error, and a token is refreshing exactly while it is queued or in flight.
+struct AccountState {
+    /// The account's sign-in, which every one of its tokens shares.
+    enum Session: Equatable {
+        /// The person must sign in: not yet, the provider refused the refresh token, or a
+        /// token without one expired. No grant goes out.
+        case needsSignIn(reason: String)
+        /// Every token is minted and refreshed with `refreshToken`; rotation replaces it.
+        case signedIn(refreshToken: String)
+        /// The sign-in brought no refresh token: the account's own token is served until
+        /// `expiresAt`, and extra tokens cannot be minted.
+        case withoutRefreshToken(expiresAt: Instant)
+        /// A reload removed or replaced the account: nothing in flight may land.
+        case retired
+    }
+
+    /// Why a token's last grant failed, and how many transient failures in a row led here
+    /// (the backoff counts them; a success starts again from none).
+    struct Failure: Equatable {
+        let message: String
+        let attempts: Int
+    }
+
+    /// What a token's refreshing is doing. The access token (``Token/held``) stands beside the
+    /// phase rather than in it: the old one is served in every phase until it expires.
+    enum Phase: Equatable {
+        /// Nothing planned: not minted yet, no refresh token, or it was refused. A failure is
+        /// the last grant's, kept for status until a sign-in.
+        case idle(Failure?)
+        /// The refresh timer runs.
+        case scheduled(at: Instant)
+        /// Queued or in flight, retrying `Failure` if there was one.
+        case refreshing(after: Failure?)
+        /// After a transient failure the retry timer owns the next attempt: clients arriving
+        /// meanwhile must not turn the backoff into a hammering of a provider that is down.
+        case retrying(at: Instant, Failure)
+        /// The provider called the request misconfigured (a wrong scope or client secret):
+        /// retrying cannot help until `refresh` is asked for or the configuration changes.
+        case halted(Failure)
+    }
+
+    /// One access token the account serves: its own (index 0), then the extra ones in config order.
+    struct Token: Equatable {
+        var held: HeldToken?
+        var phase = Phase.idle(nil)
+
+        var refreshing: Bool { if case .refreshing = phase { true } else { false } }
+
+        var failure: Failure? {
+            switch phase {
+            case .idle(let failure), .refreshing(let failure): failure
+            case .retrying(_, let failure), .halted(let failure): failure
+            case .scheduled: nil
+            }
+        }
+
+        var nextRefresh: Instant? {
+            switch phase {
+            case .scheduled(let at), .retrying(let at, _): at
+            case .idle, .refreshing, .halted: nil
+            }
+        }
+    }
+
+    /// The time a transition happens: the boot clock, the wall clock (for `expires_at`), and
+    /// the jitter that keeps many accounts from refreshing in lockstep.
+    struct Moment {
+        let now: Instant
+        var wallSeconds: Int64 = 0
+        var jitter: Double = 0
+    }
+
+    /// How a grant ended, as far as the state cares.
+    enum GrantResult: Equatable {
+        case granted(TokenGrant)
+        case failed(TokenErrorKind, summary: String, retryAfter: Double?)
+    }
+
+    /// What a waiting client or `refresh` caller is told: the token if usable, else the
+    /// ``Condition``'s sentence (`current`); that a refresh failed; or a fixed sentence.
+    enum Answer: Equatable {
+        case current
+        case refreshFailed(summary: String?, retrying: Bool)
+        case error(String)
+    }
+
+    /// What ``Account`` does after a transition, in order.
+    enum Effect: Equatable {
+        /// Present `refreshToken` for token `token` at the token endpoint (now ``inFlight``).
+        case sendGrant(token: Int, refreshToken: String, reason: String)
+        /// Arms the token's refresh (or retry) timer, replacing the one it had.
+        case armRefresh(token: Int, at: Instant)
+        case cancelRefresh(token: Int)
+        /// Arms the timer that ends a session without a refresh token, replacing the old one.
+        case armExpiry(at: Instant)
+        case cancelExpiry
+        /// A token was installed (the account's own is watched for going stale).
+        case installed(token: Int)
+        case answerWaiters(token: Int, Answer)
+        case answerRefreshes(token: Int, Answer)
+        /// Log that the person must sign in and, with `notify`, run the notification hook.
+        case signInNeeded(reason: String, notify: Bool)
+        /// Something STATUS= reports may have changed.
+        case stateChanged
+    }
+
+    private(set) var session = Session.needsSignIn(reason: "not signed in yet")
+    private(set) var tokens: [Token]
+    /// Tokens waiting for the grant in flight to land, and why they refresh (for the log).
+    private(set) var queue: [(token: Int, reason: String)] = []
+    /// The one grant at the provider: which token, and the generation it started in.
+    private(set) var inFlight: (token: Int, generation: Int)?
+    /// Counts the tokens installed: a grant that lands in a later generation lost to a sign-in.
+    private(set) var generation = 0
+
+    init(tokenCount: Int) { tokens = Array(repeating: Token(), count: tokenCount) }
+
+    // MARK: Events
+
+    /// A client asks for token `i` and it is not usable: fetch one, unless the retry timer or
+    /// the configuration says not now, or one is on its way.
+    mutating func demand(_ i: Int) -> [Effect] {
+        switch tokens[i].phase {
+        case .idle, .scheduled: refresh(i, reason: tokens[i].held == nil ? "first request" : "the access token expired")
+        case .refreshing, .retrying, .halted: []
+        }
+    }
+
+    /// `refresh NAME[.TOKEN]`: nil when there is no refresh token to present. Lifts a halt.
+    mutating func forceRefresh(_ i: Int) -> [Effect]? {
+        guard case .signedIn = session else { return nil }
+        if case .halted(let failure) = tokens[i].phase { tokens[i].phase = .idle(failure) }
+        return refresh(i, reason: "requested")
+    }
+
+    /// The refresh or retry timer of token `i` fired.
+    mutating func refreshDue(_ i: Int) -> [Effect] { refresh(i, reason: "scheduled") }
+
+    /// A code exchange succeeded: the account's own token is installed, and every extra token
+    /// is minted afresh from the new refresh token, since the ones from before belong to the
+    /// previous session, perhaps another person's. One whose grant is out is minted again
+    /// when that grant lands, after those queued now.
+    mutating func signIn(_ grant: TokenGrant, at moment: Moment) -> [Effect] {
+        var effects = install(grant, in: 0, at: moment)
+        for i in tokens.indices.dropFirst() {
+            tokens[i] = Token(held: nil, phase: tokens[i].refreshing ? .refreshing(after: nil) : .idle(nil))
+            effects.append(.cancelRefresh(token: i))
+            if case .signedIn = session {
+                effects += refresh(i, reason: "signed in")
+            } else {
+                effects.append(.answerWaiters(token: i, .current))
+            }
+        }
+        return effects
+    }
+
+    /// The grant in flight came back; the next queued one goes out.
+    mutating func grantLanded(_ result: GrantResult, at moment: Moment) -> [Effect] {
+        guard let (i, started) = inFlight else { return [] }
+        inFlight = nil
+        if started != generation {
+            // A sign-in installed newer tokens meanwhile; they win. An extra token it cleared
+            // is minted again from the new refresh token.
+            if tokens[i].refreshing && !queue.contains(where: { $0.token == i }) { tokens[i].phase = .idle(tokens[i].failure) }
+            // (It cannot be halted: a halted token has no grant out.)
+            if case .signedIn = session, tokens[i].held?.usable(at: moment.now) == nil {
+                return refresh(i, reason: "signed in") + sendNext()
+            }
+            return [.answerRefreshes(token: i, .current), .answerWaiters(token: i, .current)] + sendNext()
+        }
+        var effects: [Effect]
+        switch result {
+        case .granted(let grant):
+            return install(grant, in: i, at: moment) + [.answerRefreshes(token: i, .current)] + sendNext()
+        case .failed(.transient, let summary, let retryAfter):
+            let attempts = (tokens[i].failure?.attempts ?? 0) + 1
+            let at = moment.now.adding(seconds: RefreshPolicy.retryDelay(attempt: attempts, retryAfter: retryAfter))
+            tokens[i].phase = .retrying(at: at, Failure(message: summary, attempts: attempts))
+            effects = [.armRefresh(token: i, at: at)]
+        case .failed(.configuration, let summary, _):
+            tokens[i].phase = .halted(Failure(message: summary, attempts: tokens[i].failure?.attempts ?? 0))
+            effects = []
+        case .failed(let kind, let summary, _):
+            tokens[i].phase = .idle(Failure(message: summary, attempts: tokens[i].failure?.attempts ?? 0))
+            // Device compliance is not fixed by a sign-in alone: ``Account`` sends its own notice.
+            effects = dropRefreshToken() + signInNeeded(because: summary, notify: kind == .needsSignIn)
+        }
+        let retrying = if case .retrying = tokens[i].phase { true } else { false }
+        effects += [
+            .answerRefreshes(token: i, .refreshFailed(summary: tokens[i].failure?.message, retrying: retrying)),
+            .answerWaiters(token: i, .current), .stateChanged,
+        ]
+        return effects + sendNext()
+    }
+
+    /// The person must sign in (a reload added or changed the account, or a refresh token was
+    /// refused): no grant goes out until they do.
+    mutating func signInNeeded(because reason: String, notify: Bool = true) -> [Effect] {
+        session = .needsSignIn(reason: reason)
+        return [.stateChanged, .signInNeeded(reason: reason, notify: notify)]
+    }
+
+    /// The expiry timer of a session without a refresh token fired.
+    mutating func sessionExpired() -> [Effect] {
+        guard case .withoutRefreshToken = session else { return [] }
+        return signInNeeded(because: "the access token expired and there is no refresh token")
+    }
+
+    /// A reload removed the account or changed its settings: every client is told `message`,
+    /// and the tokens are forgotten.
+    mutating func retire(because message: String) -> [Effect] {
+        session = .retired
+        queue.removeAll()
+        var effects: [Effect] = [.cancelExpiry]
+        for i in tokens.indices {
+            tokens[i] = Token()
+            effects += [.answerRefreshes(token: i, .error(message)), .answerWaiters(token: i, .error(message)), .cancelRefresh(token: i)]
+        }
+        return effects
+    }
+
+    // MARK: Steps
+
+    private mutating func refresh(_ i: Int, reason: String) -> [Effect] {
+        guard case .signedIn = session, !tokens[i].refreshing else { return [] }
+        tokens[i].phase = .refreshing(after: tokens[i].failure)
+        queue.append((i, reason))
+        return [.cancelRefresh(token: i)] + sendNext()
+    }
+
+    private mutating func sendNext() -> [Effect] {
+        guard inFlight == nil, !queue.isEmpty, case .signedIn(let refreshToken) = session else { return [] }
+        let next = queue.removeFirst()
+        inFlight = (next.token, generation)
+        return [.sendGrant(token: next.token, refreshToken: refreshToken, reason: next.reason)]
+    }
+
+    /// Stores a granted token. Rotation: a new refresh token replaces the old at once, for
+    /// every token of the account; none returned keeps the old.
+    private mutating func install(_ grant: TokenGrant, in i: Int, at moment: Moment) -> [Effect] {
+        let lifetime = Double(grant.lifetimeSeconds)
+        let held = HeldToken(
+            value: grant.accessToken, expiresAt: moment.now.adding(seconds: lifetime), lifetime: lifetime,
+            wallExpiry: moment.wallSeconds + grant.lifetimeSeconds)
+        tokens[i].held = held
+        if let rotated = grant.refreshToken {
+            session = .signedIn(refreshToken: rotated)
+        } else if case .signedIn = session {
+        } else {
+            session = .withoutRefreshToken(expiresAt: held.expiresAt)
+        }
+        generation += 1
+        var effects: [Effect] = [.cancelExpiry]
+        if case .signedIn = session {
+            let at = moment.now.adding(
+                seconds: RefreshPolicy.refreshAfter(lifetime: lifetime, refreshIn: grant.refreshInSeconds.map(Double.init), jitter: moment.jitter))
+            // Queued behind another token's grant (not in flight): that grant still goes out.
+            let queued = queue.contains { $0.token == i }
+            tokens[i].phase = queued ? .refreshing(after: nil) : .scheduled(at: at)
+            if !queued { effects.append(.armRefresh(token: i, at: at)) }
+        } else {
+            tokens[i].phase = .idle(nil)
+            effects += [.cancelRefresh(token: i), .armExpiry(at: held.expiresAt)]
+        }
+        return effects + [.installed(token: i), .stateChanged, .answerWaiters(token: i, .current)]
+    }
+
+    private mutating func dropRefreshToken() -> [Effect] {
+        let dropped = queue.map(\.token)
+        queue.removeAll()
+        var effects: [Effect] = []
+        for i in tokens.indices {
+            effects.append(.cancelRefresh(token: i))
+            switch tokens[i].phase {
+            case .scheduled: tokens[i].phase = .idle(nil)
+            case .retrying(_, let failure), .refreshing(let failure?): tokens[i].phase = .idle(failure)
+            case .refreshing(nil): tokens[i].phase = .idle(nil)
+            case .idle, .halted: break
+            }
+        }
+        // Grants queued behind the refused one are dropped, their callers answered.
+        for i in dropped {
+            effects += [.answerRefreshes(token: i, .refreshFailed(summary: nil, retrying: false)), .answerWaiters(token: i, .current)]
+        }
+        return effects
+    }
+
+    // MARK: What is said about it
+
+    /// What stands between token `i` and a fresh one. The one switch that status, the
+    /// `error:` line and STATUS= all render.
+    enum Condition: Equatable {
+        /// Nothing: a token is served or will be fetched when asked for.
+        case fine
+        case refreshing
+        case failing(String, retryAt: Instant?)
+        case misconfigured(String)
+        /// An extra token of a sign-in that brought no refresh token.
+        case cannotMint
+        case needsSignIn
+    }
+
+    func condition(_ i: Int) -> Condition {
+        switch (tokens[i].phase, session) {
+        case (.refreshing, _): .refreshing
+        case (.halted(let failure), _): .misconfigured(failure.message)
+        case (_, .withoutRefreshToken) where i > 0: .cannotMint
+        case (_, .needsSignIn), (_, .withoutRefreshToken), (_, .retired): .needsSignIn
+        case (.retrying(let at, let failure), .signedIn): .failing(failure.message, retryAt: at)
+        case (.idle(let failure?), .signedIn): .failing(failure.message, retryAt: nil)
+        case (.idle(nil), .signedIn), (.scheduled, .signedIn): .fine
+        }
+    }
+
+    /// `state` in the status JSON: how serving goes now, so a token still served says so.
+    func statusName(_ i: Int, at now: Instant) -> String {
+        let serving = tokens[i].held?.usable(at: now) != nil
+        switch condition(i) {
+        case .refreshing: return "refreshing"
+        case .misconfigured: return "misconfigured"
+        case .failing: return "failing"
+        case .needsSignIn, .cannotMint, .fine:
+            return !serving ? "needs_signin" : tokens[i].failure == nil ? "signed_in" : "failing"
+        }
+    }
+
+    /// Why token `i` has no (new) token, as one sentence a person can act on.
+    func message(_ i: Int, label: String, account: String, signInURL: String, at now: Instant) -> String {
+        switch condition(i) {
+        case .misconfigured(let error):
+            return "account \(label) cannot refresh: \(error); fix the configuration and restart or reload"
+        case .cannotMint:
+            return "account \(label) cannot be minted: the sign-in brought no refresh token (add offline_access or the provider's equivalent to scopes), then sign in at \(signInURL)"
+        case .needsSignIn:
+            return "account \(account) needs sign-in: open \(signInURL)"
+        case .failing(let error, let at):
+            let wait = at.map { " in \(max(0, Int($0.seconds(since: now).rounded(.up)))) s" } ?? ""
+            return "account \(label) has no valid token: \(error); retrying\(wait)"
+        case .fine, .refreshing:
+            return "account \(label) has no valid token yet"
+        }
+    }
+
+    /// What STATUS= counts the account as, by its own token.
+    enum Standing { case signedIn, failing, needsSignIn }
+
+    func standing(at now: Instant) -> Standing {
+        if tokens[0].held?.usable(at: now) != nil { return .signedIn }
+        return condition(0) == .needsSignIn ? .needsSignIn : .failing
+    }
+}
+
+/// An access token with its expiry on the boot clock (suspend counts as time passing).
+struct HeldToken: Equatable {
+    let value: String
+    let expiresAt: Instant
+    let lifetime: Double
+    let wallExpiry: Int64
+
+    /// The value while a client still has a moment to use it (`RefreshPolicy.serveMargin`).
+    func usable(at now: Instant) -> String? {
+        now.adding(seconds: RefreshPolicy.serveMargin(lifetime: lifetime)) < expiresAt ? value : nil
+    }
+}

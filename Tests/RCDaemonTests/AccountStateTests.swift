@@ -1,0 +1,184 @@
+import RCOAuth
+import Testing
+
+@testable import RCDaemon
+@testable import RCSystem
+
+/// The transitions of ``AccountState`` alone, one state at a time, on the manual clock: no
+/// endpoint, no timers, just (state, event) → (state, effects).
+@Suite struct AccountStateTests {
+    typealias State = AccountState
+
+    let clock = ManualScheduler()
+    var moment: State.Moment { State.Moment(now: clock.now, wallSeconds: 1_000, jitter: 0) }
+
+    static func grant(_ access: String, refresh: String? = nil, lifetime: Int64 = 3600) -> TokenGrant {
+        TokenGrant(accessToken: access, tokenType: "Bearer", lifetimeSeconds: lifetime, refreshToken: refresh)
+    }
+
+    /// The refresh tokens the effects present, in order.
+    static func sent(_ effects: [State.Effect]) -> [String] {
+        effects.compactMap { if case .sendGrant(_, let token, _) = $0 { token } else { nil } }
+    }
+
+    func signedIn(extras: Int = 0) -> State {
+        var state = State(tokenCount: 1 + extras)
+        _ = state.signIn(Self.grant("AT-1", refresh: "RT-1"), at: moment)
+        for _ in 0..<extras { _ = state.grantLanded(.granted(Self.grant("AT-X")), at: moment) }
+        return state
+    }
+
+    @Test func beforeSignInNothingGoesOutAndThePersonIsNeeded() {
+        var state = State(tokenCount: 2)
+        #expect(state.demand(0).isEmpty)
+        #expect(state.forceRefresh(1) == nil)
+        #expect(state.condition(0) == .needsSignIn && state.condition(1) == .needsSignIn)
+        #expect(state.statusName(0, at: clock.now) == "needs_signin")
+        #expect(state.standing(at: clock.now) == .needsSignIn)
+        #expect(state.message(0, label: "work", account: "work", signInURL: "URL", at: clock.now) == "account work needs sign-in: open URL")
+    }
+
+    @Test func aSignInSchedulesTheRefreshAndMintsExtrasOneAtATime() {
+        var state = State(tokenCount: 3)
+        let effects = state.signIn(Self.grant("AT-1", refresh: "RT-1"), at: moment)
+        let at = clock.now.adding(seconds: 3300)
+        #expect(state.session == .signedIn(refreshToken: "RT-1"))
+        #expect(state.tokens[0].phase == .scheduled(at: at))
+        #expect(effects.contains(.armRefresh(token: 0, at: at)) && effects.contains(.answerWaiters(token: 0, .current)))
+        // One grant in flight: token 1's goes out, token 2 waits for it.
+        #expect(Self.sent(effects) == ["RT-1"])
+        #expect(state.inFlight?.token == 1 && state.queue.map(\.token) == [2])
+        #expect(state.tokens[1].refreshing && state.tokens[2].refreshing)
+        #expect(state.statusName(0, at: clock.now) == "signed_in" && state.standing(at: clock.now) == .signedIn)
+    }
+
+    @Test func aRotatedRefreshTokenIsNeverSentTwice() {
+        var state = State(tokenCount: 3)
+        var presented = Self.sent(state.signIn(Self.grant("AT-1", refresh: "RT-1"), at: moment))
+        presented += Self.sent(state.grantLanded(.granted(Self.grant("AT-2", refresh: "RT-2")), at: moment))
+        presented += Self.sent(state.grantLanded(.granted(Self.grant("AT-3", refresh: "RT-3")), at: moment))
+        presented += Self.sent(state.refreshDue(0))
+        #expect(presented == ["RT-1", "RT-2", "RT-3"])
+        // A grant that brings none keeps the last one.
+        presented += Self.sent(state.grantLanded(.granted(Self.grant("AT-4")), at: moment))
+        presented += Self.sent(state.refreshDue(1))
+        #expect(presented.last == "RT-3")
+    }
+
+    @Test func refreshingJoinsTheGrantInFlight() {
+        var state = signedIn()
+        #expect(Self.sent(state.refreshDue(0)) == ["RT-1"])
+        #expect(state.condition(0) == .refreshing && state.statusName(0, at: clock.now) == "refreshing")
+        #expect(state.refreshDue(0).isEmpty)
+        #expect(state.demand(0).isEmpty)
+        #expect(state.forceRefresh(0) == [])
+    }
+
+    @Test func aTransientFailureRetriesOnItsTimerAndClientsDoNotHurryIt() {
+        var state = signedIn()
+        _ = state.refreshDue(0)
+        let effects = state.grantLanded(.failed(.transient, summary: "down", retryAfter: nil), at: moment)
+        let at = clock.now.adding(seconds: 2)
+        #expect(state.tokens[0].phase == .retrying(at: at, State.Failure(message: "down", attempts: 1)))
+        #expect(effects.contains(.armRefresh(token: 0, at: at)))
+        #expect(effects.contains(.answerRefreshes(token: 0, .refreshFailed(summary: "down", retrying: true))))
+        #expect(state.demand(0).isEmpty)
+        #expect(state.condition(0) == .failing("down", retryAt: at))
+        #expect(state.statusName(0, at: clock.now) == "failing")
+        clock.jump(by: 3600)
+        #expect(state.standing(at: clock.now) == .failing)
+        #expect(state.message(0, label: "work", account: "work", signInURL: "URL", at: clock.now) == "account work has no valid token: down; retrying in 0 s")
+        // The retry counts on; a success forgets the failures.
+        _ = state.refreshDue(0)
+        #expect(state.tokens[0].phase == .refreshing(after: State.Failure(message: "down", attempts: 1)))
+        _ = state.grantLanded(.failed(.transient, summary: "down", retryAfter: nil), at: moment)
+        #expect(state.tokens[0].failure?.attempts == 2 && state.tokens[0].nextRefresh == clock.now.adding(seconds: 4))
+        _ = state.refreshDue(0)
+        _ = state.grantLanded(.granted(Self.grant("AT-2")), at: moment)
+        #expect(state.tokens[0].failure == nil)
+    }
+
+    @Test func aConfigurationErrorHaltsUntilRefreshIsAskedFor() {
+        var state = signedIn()
+        _ = state.refreshDue(0)
+        let effects = state.grantLanded(.failed(.configuration, summary: "invalid_client", retryAfter: nil), at: moment)
+        #expect(state.tokens[0].phase == .halted(State.Failure(message: "invalid_client", attempts: 0)))
+        #expect(!effects.contains { if case .armRefresh = $0 { true } else { false } })
+        #expect(state.demand(0).isEmpty)
+        #expect(state.condition(0) == .misconfigured("invalid_client"))
+        #expect(state.statusName(0, at: clock.now) == "misconfigured")
+        #expect(Self.sent(state.forceRefresh(0) ?? []) == ["RT-1"])
+        #expect(state.tokens[0].refreshing)
+    }
+
+    @Test func aRefusedRefreshTokenNeedsThePersonAndDropsTheQueue() {
+        var state = signedIn(extras: 2)
+        _ = state.forceRefresh(1)
+        _ = state.forceRefresh(2)
+        let effects = state.grantLanded(.failed(.needsSignIn, summary: "invalid_grant", retryAfter: nil), at: moment)
+        #expect(state.session == .needsSignIn(reason: "invalid_grant"))
+        #expect(state.queue.isEmpty && state.inFlight == nil)
+        #expect(Self.sent(effects).isEmpty)
+        #expect(effects.contains(.signInNeeded(reason: "invalid_grant", notify: true)))
+        #expect(effects.contains(.answerRefreshes(token: 2, .refreshFailed(summary: nil, retrying: false))))
+        #expect(state.tokens.allSatisfy { $0.nextRefresh == nil && !$0.refreshing })
+        // The old tokens are still served; the one that failed says so.
+        #expect(state.statusName(1, at: clock.now) == "failing" && state.statusName(2, at: clock.now) == "signed_in")
+        #expect(state.forceRefresh(0) == nil && state.demand(0).isEmpty)
+    }
+
+    @Test func deviceComplianceLeavesTheNoticeToTheDriver() {
+        var state = signedIn()
+        _ = state.refreshDue(0)
+        let effects = state.grantLanded(.failed(.deviceCompliance, summary: "AADSTS53000", retryAfter: nil), at: moment)
+        #expect(effects.contains(.signInNeeded(reason: "AADSTS53000", notify: false)))
+    }
+
+    @Test func anExpiredTokenIsNeverServed() {
+        var state = signedIn()
+        let token = state.tokens[0].held
+        #expect(token?.usable(at: clock.now) == "AT-1")
+        clock.jump(by: 3599)
+        #expect(token?.usable(at: clock.now) == nil)
+        #expect(state.statusName(0, at: clock.now) == "needs_signin")
+        #expect(state.standing(at: clock.now) == .failing)
+        #expect(Self.sent(state.demand(0)) == ["RT-1"])
+        #expect(state.queue.isEmpty && state.inFlight?.token == 0)
+    }
+
+    @Test func withoutARefreshTokenTheSessionEndsAtExpiry() {
+        var state = State(tokenCount: 2)
+        let effects = state.signIn(Self.grant("AT-1", lifetime: 600), at: moment)
+        let expiry = clock.now.adding(seconds: 600)
+        #expect(state.session == .withoutRefreshToken(expiresAt: expiry))
+        #expect(effects.contains(.armExpiry(at: expiry)) && Self.sent(effects).isEmpty)
+        #expect(effects.contains(.answerWaiters(token: 1, .current)))
+        #expect(state.condition(1) == .cannotMint && state.statusName(1, at: clock.now) == "needs_signin")
+        #expect(state.forceRefresh(0) == nil)
+        #expect(state.sessionExpired() == [.stateChanged, .signInNeeded(reason: "the access token expired and there is no refresh token", notify: true)])
+        #expect(state.sessionExpired().isEmpty)
+    }
+
+    @Test func aSignInWinsOverTheGrantThatWasOut() {
+        var state = signedIn(extras: 1)
+        _ = state.forceRefresh(1)
+        let before = state.generation
+        _ = state.signIn(Self.grant("AT-NEW", refresh: "RT-NEW"), at: moment)
+        #expect(state.generation == before + 1)
+        #expect(state.tokens[1].held == nil && state.tokens[1].refreshing)
+        // The stale answer is dropped and the token minted again with the new refresh token.
+        let effects = state.grantLanded(.granted(Self.grant("AT-STALE", refresh: "RT-STALE")), at: moment)
+        #expect(Self.sent(effects) == ["RT-NEW"])
+        #expect(state.session == .signedIn(refreshToken: "RT-NEW") && state.tokens[1].held == nil)
+    }
+
+    @Test func retiringAnswersEveryoneAndLeavesNothingToLand() {
+        var state = signedIn(extras: 1)
+        _ = state.refreshDue(0)
+        let effects = state.retire(because: "gone")
+        #expect(state.session == .retired)
+        #expect(effects.contains(.answerWaiters(token: 1, .error("gone"))) && effects.contains(.cancelExpiry))
+        #expect(state.tokens.allSatisfy { $0 == State.Token() })
+        #expect(state.demand(0).isEmpty && state.forceRefresh(0) == nil)
+    }
+}
