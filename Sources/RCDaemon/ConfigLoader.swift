@@ -2,7 +2,7 @@ import Glibc
 import RCJSON
 import RCOAuth
 
-/// Reads and validates the config file (keys as DESIGN.md promises them).
+/// Reads and validates the config file (the keys the README's config table promises users).
 ///
 /// Validation is complete at load time: every account is resolved to ``AccountSettings``, secret
 /// files are read and CA files checked, so a daemon that starts has nothing left to misconfigure.

@@ -1,5 +1,5 @@
-/// When to refresh a token and when to stop serving it: PROTOCOL.md's "Refresh policy" as
-/// pure functions of seconds, so that every rule is tested without a clock.
+/// When to refresh a token and when to stop serving it (the rules ARCHITECTURE.md's "Tokens"
+/// section lists), as pure functions of seconds, so that every rule is tested without a clock.
 public enum RefreshPolicy {
     /// Seconds after issue at which to refresh a token that lives `lifetime` seconds: the
     /// earliest of the provider's `refresh_in`, half the lifetime for tokens of 2 h or more,

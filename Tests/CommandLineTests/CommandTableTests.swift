@@ -4,7 +4,7 @@ import Testing
 
 @testable import redirect_catcher
 
-/// The real command table: the names DESIGN.md promises, what each command reads from a
+/// The real command table: the names the README promises users, what each command reads from a
 /// parsed line, and the help people see.
 @Suite struct CommandTableTests {
     let table = RedirectCatcher.table

@@ -132,7 +132,7 @@ extension DaemonEndToEndTests {
     }
 
     /// Entra's `error_description` spans lines ("AADSTS65004: User declined to consent to
-    /// access the app.\r\nTrace ID: ...\r\nCorrelation ID: ..."): PROTOCOL.md wants it shown
+    /// access the app.\r\nTrace ID: ...\r\nCorrelation ID: ..."): it must be shown
     /// (escaped) in the page and sanitised in the log, one event one line.
     @Test func anEntraStyleMultiLineErrorDescriptionIsShownAndLoggedOnOneLine() throws {
         let description = "AADSTS65004: User declined to consent to access the app.\r\nTrace ID: 0c1f\r\nforged: log line"

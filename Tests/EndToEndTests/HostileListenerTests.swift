@@ -2,7 +2,7 @@ import Foundation
 import RCTestProvider
 import Testing
 
-/// PROTOCOL.md's hostile-input list, sent over raw TCP to the real binary while a real
+/// The hostile-input list (SECURITY.md), sent over raw TCP to the real binary while a real
 /// sign-in waits: each case gets its status (or a silent close), none redeems a code, and the
 /// real sign-in completes afterwards with exactly one code redemption at the provider.
 extension DaemonEndToEndTests {
