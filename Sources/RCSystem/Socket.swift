@@ -141,15 +141,10 @@ public enum Socket {
     /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; nil when no connection is waiting.
     /// ECONNABORTED (the peer left before accept) also gives nil.
     public static func accept(_ listener: FileDescriptor) throws(SystemError) -> FileDescriptor? {
-        while true {
-            let fd = rc_accept_nonblocking(listener.rawValue)
-            if fd >= 0 { return FileDescriptor(owning: fd) }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK, ECONNABORTED: return nil
-            default: throw SystemError.last("accept4")
-            }
-        }
+        let fd = retryingEINTR { rc_accept_nonblocking(listener.rawValue) }
+        if fd >= 0 { return FileDescriptor(owning: fd) }
+        if errno == ECONNABORTED || errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+        throw SystemError.last("accept4")
     }
 
     /// The uid of the process at the other end of a Unix socket (SO_PEERCRED).
@@ -179,8 +174,8 @@ public enum Socket {
         var list: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &list)
         if rc != 0 {
-            // EAI_* codes are not errnos; report them as a host lookup failure.
-            throw SystemError("getaddrinfo(\(host)): \(String(cString: gai_strerror(rc)))", errno: EHOSTUNREACH)
+            // EAI_* codes are not errnos: the errno says "host unreachable", gai_strerror why.
+            throw SystemError("getaddrinfo(\(host))", errno: EHOSTUNREACH, reason: String(cString: gai_strerror(rc)))
         }
         defer { freeaddrinfo(list) }
         var lastError = SystemError("connect(\(host))", errno: EHOSTUNREACH)
@@ -194,10 +189,10 @@ public enum Socket {
                     })
                 let started = connect(fd.rawValue, info.pointee.ai_addr, info.pointee.ai_addrlen)
                 if started != 0 {
+                    // Interrupted (EINTR), a non-blocking connect goes on just as with EINPROGRESS:
+                    // it is waited for below, never started again.
                     guard errno == EINPROGRESS || errno == EINTR else { throw SystemError.last("connect(\(host))") }
-                    guard try fd.waitFor(writing: true, until: deadline) else {
-                        throw SystemError("connect(\(host))", errno: ETIMEDOUT)
-                    }
+                    guard try fd.waitFor(writing: true, until: deadline) else { throw SystemError.timedOut("connect(\(host))") }
                     var soError: Int32 = 0
                     var len = socklen_t(MemoryLayout<Int32>.size)
                     _ = try syscall("getsockopt(SO_ERROR)") { getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &soError, &len) }
