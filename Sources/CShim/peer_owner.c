@@ -65,6 +65,8 @@ int rc_tcp_peer_uid(int fd, uid_t *uid) {
     struct sockaddr_nl kernel;
     memset(&kernel, 0, sizeof kernel);
     kernel.nl_family = AF_NETLINK;
+    /* C cannot call the Swift EINTR helper (retryingEINTR in RCSystem): these two loops are
+       the only EINTR retries outside it. */
     ssize_t sent;
     do {
         sent = sendto(diag, &message, sizeof message, 0, (struct sockaddr *)&kernel, sizeof kernel);

@@ -27,7 +27,7 @@ public final class PlainChannel: ByteChannel {
             case .endOfFile: return []
             case .wouldBlock:
                 guard try socket.waitFor(writing: false, until: deadline) else {
-                    throw SystemError("read", errno: ETIMEDOUT)
+                    throw SystemError.timedOut("read")
                 }
             }
         }

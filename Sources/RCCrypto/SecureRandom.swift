@@ -1,5 +1,6 @@
 import CShim
 import Glibc
+import RCSystem
 
 /// Random bytes from the kernel's CSPRNG (getrandom(2)), for state, nonces and PKCE
 /// verifiers.
@@ -18,12 +19,9 @@ public enum SecureRandom {
             while filled < raw.count {
                 guard let base = raw.baseAddress else { return }
                 // Flags 0: blocks only until the kernel's pool is first initialised at boot.
-                let n = getrandom(base + filled, raw.count - filled, 0)
-                if n > 0 {
-                    filled += n
-                } else {
-                    precondition(n < 0 && errno == EINTR, "getrandom failed (errno \(errno)): the kernel CSPRNG is unavailable")
-                }
+                let n = retryingEINTR { getrandom(base + filled, raw.count - filled, 0) }
+                precondition(n > 0, "\(SystemError.last("getrandom")): the kernel CSPRNG is unavailable")
+                filled += n
             }
         }
         return bytes

@@ -139,25 +139,12 @@ struct AccountContext {
     }
 
     private func checkName(_ name: String, node: ConfigNode) throws(ConfigError) {
-        guard Self.isValidName(name) else {
+        guard TokenLabel.isValidName(name) else {
             throw node.error("not a valid account name: use 1 to 64 characters from A-Z a-z 0-9 _ -")
         }
         guard name != "control" else {
             throw node.error("\"control\" is reserved for the control socket: choose another name")
         }
-    }
-
-    /// Account and token names: they become socket file names, so no dot, slash or space.
-    static func isValidName(_ name: String) -> Bool {
-        (1...64).contains(name.utf8.count)
-            && name.utf8.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                    true
-                default: false
-                }
-            }
     }
 
     private func endpoints(provider: Provider, node: ConfigNode) throws(ConfigError) -> (String, String, String?) {

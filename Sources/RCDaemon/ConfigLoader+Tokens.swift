@@ -11,7 +11,7 @@ extension AccountContext {
         var tokens: [ExtraToken] = []
         for name in object.keys where !ConfigNode.isComment(name) {
             let tokenNode = tokensNode.child(name)
-            guard Self.isValidName(name) else {
+            guard TokenLabel.isValidName(name) else {
                 throw tokenNode.error("not a valid token name: use 1 to 64 characters from A-Z a-z 0-9 _ - (it becomes part of a socket name)")
             }
             _ = try tokenNode.object(validKeys: Self.tokenKeys)

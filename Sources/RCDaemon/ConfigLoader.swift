@@ -1,6 +1,7 @@
 import Glibc
 import RCJSON
 import RCOAuth
+import RCSystem
 
 /// Reads and validates the config file (the keys the README's config table promises users).
 ///
@@ -185,36 +186,25 @@ public enum ConfigLoader {
 
     /// Reads a whole small file with open/read/close, retrying EINTR and closing on every path.
     static func readFile(_ path: String) -> Result<FileContent, ReadProblem> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let code = errno
-            return .failure(ReadProblem(errno: code, message: "cannot open: " + errorText(code)))
+        func failure(_ what: String, _ code: Int32 = errno) -> Result<FileContent, ReadProblem> {
+            .failure(ReadProblem(errno: code, message: "cannot \(what): " + errorText(code)))
         }
-        defer { close(descriptor) }
+        let file = FileDescriptor(owning: retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) })
+        guard file.rawValue >= 0 else { return failure("open") }
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            let code = errno
-            return .failure(ReadProblem(errno: code, message: "cannot inspect: " + errorText(code)))
-        }
+        guard fstat(file.rawValue, &info) == 0 else { return failure("inspect") }
         var content: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                return .failure(ReadProblem(errno: code, message: "cannot read: " + errorText(code)))
-            }
-            if count == 0 { return .success(FileContent(bytes: content, mode: info.st_mode)) }
-            content.append(contentsOf: chunk[0..<count])
-            if content.count > maximumFileSize {
+            switch Result(catching: { () throws(SystemError) in try file.read(appendingTo: &content) }) {
+            case .success(.bytes) where content.count > maximumFileSize:
                 return .failure(ReadProblem(errno: EFBIG, message: "larger than 1 MiB: this is not a config file"))
+            case .success(.bytes): continue
+            case .success: return .success(FileContent(bytes: content, mode: info.st_mode))
+            case .failure(let error): return failure("read", error.errno)
             }
         }
     }
 
-    static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "errno \(code)" }
-        return String(cString: text)
-    }
+    /// strerror's text for `code`; glibc has one for every value ("Unknown error 4242").
+    static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
 }

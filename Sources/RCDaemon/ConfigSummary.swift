@@ -35,7 +35,7 @@ public enum ConfigSummary {
                 if !token.scopes.isEmpty { audience.append("scopes \(token.scopes.joined(separator: " "))") }
                 if let resource = token.resource { audience.append("resource \(resource)") }
                 lines.append(
-                    "  token \(token.name) (\(audience.joined(separator: ", ")), from the account's refresh token): \(Daemon.socketPath(account.name + "." + token.name, in: socketDirectory))"
+                    "  token \(token.name) (\(audience.joined(separator: ", ")), from the account's refresh token): \(Daemon.socketPath(TokenLabel(account: account.name, token: token.name), in: socketDirectory))"
                 )
             }
         }
@@ -45,7 +45,7 @@ public enum ConfigSummary {
     /// The sockets `run` would fail to bind in `socketDirectory` because their paths are too
     /// long for a Unix socket address, each with what to do about it.
     public static func socketPathProblems(_ config: Config, socketDirectory: String) -> [String] {
-        (["control"] + config.accounts.flatMap(Daemon.socketLabels)).compactMap { label in
+        (["control"] + config.accounts.flatMap(Daemon.socketLabels).map(\.description)).compactMap { label in
             RuntimeDirectory.socketPathProblem(Daemon.socketPath(label, in: socketDirectory))
         }
     }

@@ -37,9 +37,7 @@ public enum ControlClient {
                     if reply.last == 0x0A { reply.removeLast() }
                     return String(decoding: reply, as: UTF8.self)
                 case .wouldBlock:
-                    guard try socket.waitFor(writing: false, until: deadline) else {
-                        throw SystemError("read", errno: 110)
-                    }
+                    guard try socket.waitFor(writing: false, until: deadline) else { throw SystemError.timedOut("read") }
                 }
             }
         } catch {

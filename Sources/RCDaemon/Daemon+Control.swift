@@ -23,23 +23,24 @@ extension Daemon {
             reply("error: \(command) needs exactly one account name; \(Self.controlUsage)")
             return
         }
-        // `work.graph`: account names cannot contain a dot, so the first one separates the token.
-        let parts = words[1].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        guard let account = accounts[parts[0]] else {
-            reply("error: no account named \"\(Logger.sanitize(String(parts[0].prefix(64))))\"; configured: \(accountOrder.joined(separator: ", "))")
+        guard let label = TokenLabel(words[1]) else {
+            reply("error: \"\(Logger.sanitize(String(words[1].prefix(64))))\" is not NAME or NAME.TOKEN (names are 1 to 64 of A-Z a-z 0-9 _ -); configured: \(accountOrder.joined(separator: ", "))")
             return
         }
-        let tokenName = parts.count == 2 ? parts[1] : nil
-        guard let slot = account.slot(named: tokenName), tokenName == nil || command != "signin" else {
+        guard let account = accounts[label.account] else {
+            reply("error: no account named \"\(label.account)\"; configured: \(accountOrder.joined(separator: ", "))")
+            return
+        }
+        guard let slot = account.slot(named: label.token), label.token == nil || command != "signin" else {
             let names = account.slots.dropFirst().map(\.label)
             let known = names.isEmpty ? "it has none" : "it has " + names.joined(separator: ", ")
-            let what = command == "signin" ? "a sign-in is per account; use signin \(account.name)" : "no token named \"\(Logger.sanitize(String((tokenName ?? "").prefix(64))))\" in account \(account.name); \(known)"
+            let what = command == "signin" ? "a sign-in is per account; use signin \(account.name)" : "no token named \"\(label.token ?? "")\" in account \(account.name); \(known)"
             reply("error: \(what)")
             return
         }
         switch command {
         case "token":
-            requestToken(label: slot.label, reply: reply)
+            requestToken(label: label, reply: reply)
         case "signin":
             reply(account.signInURL)
         default:

@@ -135,7 +135,7 @@ extension Daemon {
                 addAccount(discovered[settings.name] ?? settings)
             }
         }
-        let wanted = Set(labels.map(socketPath))
+        let wanted = Set(labels.map { socketPath($0) })
         for path in listening where !wanted.contains(path) && path != controlPath {
             sockets?.stopListening(path: path)
         }
@@ -143,7 +143,7 @@ extension Daemon {
             do {
                 try serveTokenSocket(label)
             } catch {
-                logger.error("socket_failed", "cannot listen on \(socketPath(label)): \(error)", account: label)
+                logger.error("socket_failed", "cannot listen on \(socketPath(label)): \(error)", account: label.description)
             }
         }
         config = new

@@ -128,7 +128,7 @@ public final class Daemon {
         // here with a clear message rather than half-started. A control.sock systemd bound is
         // systemd's: it is served as it is.
         let controlPassed = activation.control != nil
-        for name in (controlPassed ? [] : ["control"]) + configured.flatMap(Self.socketLabels) {
+        for name in (controlPassed ? [] : ["control"]) + configured.flatMap(Self.socketLabels).map(\.description) {
             try RuntimeDirectory.claimSocketPath(socketPath(name))
         }
         let listener = try makeListener()
@@ -213,7 +213,7 @@ public final class Daemon {
     /// `NAME.sock`: a client gets the account's token (or what to do) and the socket closes.
     /// The account is looked up when the client arrives, so a reload that rebuilds the account
     /// keeps its socket file in place.
-    func serveTokenSocket(_ label: String) throws(SystemError) {
+    func serveTokenSocket(_ label: TokenLabel) throws(SystemError) {
         try sockets?.listen(path: socketPath(label)) { [weak self] client in
             guard let self else { return }
             self.requestToken(label: label) { self.sockets?.reply(client, $0) }
@@ -221,9 +221,8 @@ public final class Daemon {
     }
 
     /// The token (or an `error:` line) for `work` or `work.graph`.
-    func requestToken(label: String, reply: @escaping (String) -> Void) {
-        let parts = label.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        guard let account = accounts[parts[0]], let slot = account.slot(named: parts.count == 2 ? parts[1] : nil) else {
+    func requestToken(label: TokenLabel, reply: @escaping (String) -> Void) {
+        guard let account = accounts[label.account], let slot = account.slot(named: label.token) else {
             reply("error: \(label) is no longer configured")
             return
         }
@@ -257,8 +256,8 @@ public final class Daemon {
     func signInURL(_ name: String) -> String { "http://localhost:\(port)/signin/\(name)" }
 
     /// The socket names an account serves: its own, then one per extra token.
-    static func socketLabels(_ settings: AccountSettings) -> [String] {
-        [settings.name] + settings.tokens.map { settings.name + "." + $0.name }
+    static func socketLabels(_ settings: AccountSettings) -> [TokenLabel] {
+        [TokenLabel(account: settings.name, token: nil)] + settings.tokens.map { TokenLabel(account: settings.name, token: $0.name) }
     }
 
     private func shutdown() {
@@ -273,12 +272,12 @@ public final class Daemon {
         return settings
     }
 
-    func socketPath(_ name: String) -> String {
+    func socketPath(_ name: some CustomStringConvertible) -> String {
         Self.socketPath(name, in: runtimeDirectory)
     }
 
-    /// Where the socket `name` (`control`, `ACCOUNT`, `ACCOUNT.TOKEN`) lives in `directory`.
-    static func socketPath(_ name: String, in directory: String) -> String {
-        directory + "/" + name + ".sock"
+    /// Where the socket `name` (`control`, or a `TokenLabel`) lives in `directory`.
+    static func socketPath(_ name: some CustomStringConvertible, in directory: String) -> String {
+        directory + "/\(name).sock"
     }
 }

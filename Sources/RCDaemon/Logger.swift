@@ -95,11 +95,8 @@ public struct StderrLogSink: LogSink {
         line.withUnsafeMutableBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let n = Glibc.write(2, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    return
-                }
+                let n = retryingEINTR { Glibc.write(2, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
+                if n <= 0 { return }
                 offset += n
             }
         }

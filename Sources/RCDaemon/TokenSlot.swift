@@ -25,7 +25,7 @@ final class TokenSlot {
     init(index: Int, account: String, extra: ExtraToken?) {
         self.index = index
         self.extra = extra
-        self.label = extra.map { account + "." + $0.name } ?? account
+        self.label = TokenLabel(account: account, token: extra?.name).description
     }
 
     /// Log fields that tell an extra token's events from the account's own.

@@ -168,15 +168,14 @@ public enum ChildProcess {
             let remaining = deadline.seconds(since: Instant.now(.monotonic))
             if pidfd >= 0 {
                 var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-                let rc = poll(&entry, 1, Int32(max(0, min(remaining, 86_400)) * 1000))
-                if rc > 0 { return reap(pid) }
-                if rc < 0 && errno == EINTR { continue }
-                if rc < 0 { return reap(pid) }  // cannot wait with a time limit: wait without one
+                // A retry after a signal waits only for what is left of the time.
+                let rc = retryingEINTR { poll(&entry, 1, Int32(max(0, min(deadline.seconds(since: Instant.now(.monotonic)), 86_400)) * 1000)) }
+                if rc != 0 { return reap(pid) }  // exited, or cannot wait with a time limit: wait without one
             } else {
                 var status: Int32 = 0
-                let rc = waitpid(pid, &status, WNOHANG)
+                let rc = retryingEINTR { waitpid(pid, &status, WNOHANG) }
                 if rc == pid { return termination(status) }
-                if rc < 0 && errno != EINTR { return .exited(-1) }
+                if rc < 0 { return .exited(-1) }
                 var pause = timespec(tv_sec: 0, tv_nsec: 50_000_000)
                 nanosleep(&pause, nil)
             }
@@ -187,10 +186,7 @@ public enum ChildProcess {
     /// waitpid without WNOHANG: the child has exited or is about to.
     static func reap(_ pid: pid_t) -> Termination {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return .exited(-1) }
-        }
-        return termination(status)
+        return retryingEINTR { waitpid(pid, &status, 0) } < 0 ? .exited(-1) : termination(status)
     }
 
     /// WIFEXITED/WEXITSTATUS/WTERMSIG, which do not import into Swift.

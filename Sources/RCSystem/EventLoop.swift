@@ -204,11 +204,10 @@ public final class EventLoop: @unchecked Sendable {
             rearmTimer()
             let n = tokens.withUnsafeMutableBufferPointer { t in
                 events.withUnsafeMutableBufferPointer { e in
-                    rc_epoll_wait(epoll.rawValue, t.baseAddress, e.baseAddress, 64, -1)
+                    retryingEINTR { rc_epoll_wait(epoll.rawValue, t.baseAddress, e.baseAddress, 64, -1) }
                 }
             }
-            if n < 0 { continue }  // EINTR
-            for i in 0..<Int(n) {
+            for i in 0..<Int(max(n, 0)) {
                 dispatch(token: tokens[i], events: events[i])
             }
         }

@@ -60,27 +60,13 @@ public final class FileDescriptor {
     /// nothing when a client sends a byte at a time.
     public func read(appendingTo bytes: inout [UInt8], max: Int = 16384) throws(SystemError) -> IOResult {
         precondition(max > 0)
-        let fd = rawValue
-        let n = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max) { scratch in
-            guard let base = scratch.baseAddress else { return -1 }
-            let n = Self.retryingEINTR { Glibc.read(fd, base, max) }
-            if n > 0 { bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: n)) }
-            return n
-        }
-        if n > 0 { return .bytes(n) }
-        if n == 0 { return .endOfFile }
-        let code = Glibc.errno
-        if code == EAGAIN || code == EWOULDBLOCK { return .wouldBlock }
-        throw SystemError("read", errno: code)
-    }
-
-    @inline(__always)
-    static func retryingEINTR(_ body: () -> Int) -> Int {
-        while true {
-            let n = body()
-            if n == -1 && Glibc.errno == EINTR { continue }
-            return n
-        }
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max) { scratch in
+            Result { () throws(SystemError) in
+                let result = try read(into: UnsafeMutableRawBufferPointer(scratch))
+                if case .bytes(let n) = result { bytes.append(contentsOf: scratch.prefix(n)) }
+                return result
+            }
+        }.get()
     }
 
     /// send(2) with MSG_NOSIGNAL for sockets (a peer that went away gives EPIPE, never
@@ -102,20 +88,9 @@ public final class FileDescriptor {
     /// write(_:) of `bytes[offset...]`.
     public func write(_ bytes: [UInt8], from offset: Int) throws(SystemError) -> IOResult {
         guard offset < bytes.count else { return .bytes(0) }
-        let fd = rawValue
-        let n = bytes.withUnsafeBytes { raw in
-            // offset < count, so the buffer is never empty and has a base address.
-            guard let base = raw.baseAddress else { return -1 }
-            return Self.retryingEINTR {
-                let n = Glibc.send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n == -1 && Glibc.errno == ENOTSOCK { return Glibc.write(fd, base + offset, raw.count - offset) }
-                return n
-            }
-        }
-        if n >= 0 { return .bytes(n) }
-        let code = Glibc.errno
-        if code == EAGAIN || code == EWOULDBLOCK { return .wouldBlock }
-        throw SystemError("send", errno: code)
+        return try bytes.withUnsafeBytes { raw in
+            Result { () throws(SystemError) in try write(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+        }.get()
     }
 
     /// Writes all of `bytes`, waiting for the descriptor to become writable until `deadline`.
@@ -126,9 +101,7 @@ public final class FileDescriptor {
             switch result {
             case .bytes(let n): offset += n
             case .wouldBlock, .endOfFile:
-                guard try waitFor(writing: true, until: deadline) else {
-                    throw SystemError("write", errno: ETIMEDOUT)
-                }
+                guard try waitFor(writing: true, until: deadline) else { throw SystemError.timedOut("write") }
             }
         }
     }

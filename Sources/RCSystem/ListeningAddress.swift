@@ -31,43 +31,12 @@ public enum ListeningAddress: Equatable, Sendable, CustomStringConvertible {
             return .other("not a stream socket")
         }
         guard try option(SO_ACCEPTCONN, "getsockopt(SO_ACCEPTCONN)") != 0 else { return .other("not a listening socket") }
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = try syscall("getsockname") {
-            withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &length) }
-            }
+        let address = try SocketAddress.local(of: fd)
+        if let text = address.hostText, let port = address.port {
+            // inet_ntop's text is canonical: 127.x.y.z and ::1 are loopback, 0.0.0.0 and :: wildcards.
+            return .tcp(address: text, loopback: text.hasPrefix("127.") || text == "::1", wildcard: text == "0.0.0.0" || text == "::", port: port)
         }
-        return withUnsafePointer(to: &storage) { pointer -> ListeningAddress in
-            switch Int32(pointer.pointee.ss_family) {
-            case AF_INET:
-                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                    let host = UInt32(bigEndian: sin.pointee.sin_addr.s_addr)
-                    let text = [24, 16, 8, 0].map { String((host >> UInt32($0)) & 0xFF) }.joined(separator: ".")
-                    return .tcp(address: text, loopback: host >> 24 == 127, wildcard: host == 0, port: UInt16(bigEndian: sin.pointee.sin_port))
-                }
-            case AF_INET6:
-                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
-                    var address = sin6.pointee.sin6_addr
-                    let bytes = withUnsafeBytes(of: &address) { Array($0) }
-                    var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-                    _ = inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
-                    let loopback = bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1
-                    return .tcp(
-                        address: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), loopback: loopback, wildcard: bytes.allSatisfy { $0 == 0 },
-                        port: UInt16(bigEndian: sin6.pointee.sin6_port))
-                }
-            case AF_UNIX:
-                return pointer.withMemoryRebound(to: sockaddr_un.self, capacity: 1) { sun in
-                    let pathLength = Int(length) - MemoryLayout<sa_family_t>.size
-                    guard pathLength > 0 else { return .unix(path: "") }
-                    let raw = withUnsafeBytes(of: sun.pointee.sun_path) { Array($0.prefix(pathLength)) }
-                    guard raw.first != 0 else { return .unix(path: "") }
-                    return .unix(path: String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self))
-                }
-            default:
-                return .other("a socket of address family \(pointer.pointee.ss_family)")
-            }
-        }
+        if let path = address.unixPath { return .unix(path: path.hasPrefix("@") ? "" : path) }
+        return .other(address.description)
     }
 }

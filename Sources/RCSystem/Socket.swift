@@ -8,6 +8,11 @@ public enum Socket {
         case ipv4, ipv6
 
         public var text: String { self == .ipv4 ? "127.0.0.1" : "::1" }
+
+        /// This address with `port`.
+        public func address(port: UInt16) -> SocketAddress {
+            self == .ipv4 ? .ipv4(0x7F00_0001, port: port) : .ipv6(in6addr_loopback, port: port)
+        }
     }
 
     /// socket + setsockopt(SO_REUSEADDR, and IPV6_V6ONLY for ::1) + bind + listen on a
@@ -23,53 +28,22 @@ public enum Socket {
         _ = try syscall("setsockopt(SO_REUSEADDR)") {
             setsockopt(fd.rawValue, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         }
-        if address == .ipv4 {
-            var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = port.bigEndian
-            sin.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            _ = try syscall("bind") {
-                withUnsafePointer(to: &sin) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-            }
-        } else {
+        if address == .ipv6 {
             _ = try syscall("setsockopt(IPV6_V6ONLY)") {
                 setsockopt(fd.rawValue, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
             }
-            var sin6 = sockaddr_in6()
-            sin6.sin6_family = sa_family_t(AF_INET6)
-            sin6.sin6_port = port.bigEndian
-            sin6.sin6_addr = in6addr_loopback
-            _ = try syscall("bind") {
-                withUnsafePointer(to: &sin6) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                    }
-                }
-            }
         }
+        let local = address.address(port: port)
+        _ = try syscall("bind") { local.withSockaddr { bind(fd.rawValue, $0, $1) } }
         _ = try syscall("listen") { Glibc.listen(fd.rawValue, backlog) }
         return fd
     }
 
-    /// The local port a TCP socket is bound to (getsockname).
+    /// The local port a TCP socket is bound to (getsockname); EAFNOSUPPORT for a socket
+    /// that has no port.
     public static func localPort(_ fd: FileDescriptor) throws(SystemError) -> UInt16 {
-        var storage = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = try syscall("getsockname") {
-            withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd.rawValue, $0, &len) }
-            }
-        }
-        return withUnsafePointer(to: &storage) { ptr in
-            if Int32(ptr.pointee.ss_family) == AF_INET {
-                return ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-            }
-            return ptr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
-        }
+        guard let port = try SocketAddress.local(of: fd).port else { throw SystemError("getsockname", errno: EAFNOSUPPORT) }
+        return port
     }
 
     private static let umaskLock = Locked(())
@@ -77,27 +51,11 @@ public enum Socket {
     /// The longest path a sockaddr_un holds, including its terminating NUL.
     public static let unixPathCapacity = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
 
-    /// Builds a sockaddr_un, refusing (ENAMETOOLONG) a path that would not fit rather than
-    /// truncating it.
-    static func unixAddress(_ path: String) throws(SystemError) -> sockaddr_un {
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard !bytes.isEmpty, bytes.count < unixPathCapacity, !bytes.contains(0) else {
-            throw SystemError("sockaddr_un(\(path))", errno: ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return addr
-    }
-
     /// socket(AF_UNIX) + bind + listen at `path`, non-blocking and close-on-exec. The caller
     /// has removed any stale file there and set the umask; `mode` is applied with fchmod-like
     /// chmod right after bind.
     public static func listenUnix(path: String, mode: mode_t = 0o600, backlog: Int32 = 128) throws(SystemError) -> FileDescriptor {
-        var addr = try unixAddress(path)
+        let address = try SocketAddress.unix(path)
         let fd = FileDescriptor(
             owning: try syscall("socket") {
                 Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
@@ -108,13 +66,7 @@ public enum Socket {
         try umaskLock.withLock { _ throws(SystemError) in
             let oldMask = umask(0o177)
             defer { umask(oldMask) }
-            _ = try syscall("bind(\(path))") {
-                withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        bind(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                    }
-                }
-            }
+            _ = try syscall("bind(\(path))") { address.withSockaddr { bind(fd.rawValue, $0, $1) } }
         }
         _ = try syscall("chmod(\(path))") { chmod(path, mode) }
         _ = try syscall("listen") { Glibc.listen(fd.rawValue, backlog) }
@@ -123,33 +75,22 @@ public enum Socket {
 
     /// A blocking connect to the Unix socket at `path`, close-on-exec.
     public static func connectUnix(path: String) throws(SystemError) -> FileDescriptor {
-        var addr = try unixAddress(path)
+        let address = try SocketAddress.unix(path)
         let fd = FileDescriptor(
             owning: try syscall("socket") {
                 Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             })
-        _ = try syscall("connect(\(path))") {
-            withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd.rawValue, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-        }
+        _ = try syscall("connect(\(path))") { address.withSockaddr { connect(fd.rawValue, $0, $1) } }
         return fd
     }
 
     /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; nil when no connection is waiting.
     /// ECONNABORTED (the peer left before accept) also gives nil.
     public static func accept(_ listener: FileDescriptor) throws(SystemError) -> FileDescriptor? {
-        while true {
-            let fd = rc_accept_nonblocking(listener.rawValue)
-            if fd >= 0 { return FileDescriptor(owning: fd) }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK, ECONNABORTED: return nil
-            default: throw SystemError.last("accept4")
-            }
-        }
+        let fd = retryingEINTR { rc_accept_nonblocking(listener.rawValue) }
+        if fd >= 0 { return FileDescriptor(owning: fd) }
+        if errno == ECONNABORTED || errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+        throw SystemError.last("accept4")
     }
 
     /// The uid of the process at the other end of a Unix socket (SO_PEERCRED).
@@ -179,8 +120,8 @@ public enum Socket {
         var list: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &list)
         if rc != 0 {
-            // EAI_* codes are not errnos; report them as a host lookup failure.
-            throw SystemError("getaddrinfo(\(host)): \(String(cString: gai_strerror(rc)))", errno: EHOSTUNREACH)
+            // EAI_* codes are not errnos: the errno says "host unreachable", gai_strerror why.
+            throw SystemError("getaddrinfo(\(host))", errno: EHOSTUNREACH, reason: String(cString: gai_strerror(rc)))
         }
         defer { freeaddrinfo(list) }
         var lastError = SystemError("connect(\(host))", errno: EHOSTUNREACH)
@@ -194,10 +135,10 @@ public enum Socket {
                     })
                 let started = connect(fd.rawValue, info.pointee.ai_addr, info.pointee.ai_addrlen)
                 if started != 0 {
+                    // Interrupted (EINTR), a non-blocking connect goes on just as with EINPROGRESS:
+                    // it is waited for below, never started again.
                     guard errno == EINPROGRESS || errno == EINTR else { throw SystemError.last("connect(\(host))") }
-                    guard try fd.waitFor(writing: true, until: deadline) else {
-                        throw SystemError("connect(\(host))", errno: ETIMEDOUT)
-                    }
+                    guard try fd.waitFor(writing: true, until: deadline) else { throw SystemError.timedOut("connect(\(host))") }
                     var soError: Int32 = 0
                     var len = socklen_t(MemoryLayout<Int32>.size)
                     _ = try syscall("getsockopt(SO_ERROR)") { getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &soError, &len) }
@@ -219,26 +160,13 @@ extension Socket {
     /// Sends one datagram to the Unix datagram socket at `path` (a leading "@" names an
     /// abstract socket, as systemd's NOTIFY_SOCKET may). Used for sd_notify.
     public static func sendDatagram(_ bytes: [UInt8], toUnixPath path: String) throws(SystemError) {
-        let abstract = path.hasPrefix("@")
-        var addr = try unixAddress(abstract ? "_" + path.dropFirst() : path)
-        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
-        if abstract {
-            withUnsafeMutableBytes(of: &addr.sun_path) { $0[0] = 0 }
-            // An abstract name is exactly its bytes: no trailing NUL counted.
-            length = socklen_t(MemoryLayout<sa_family_t>.size + path.utf8.count)
-        }
+        let address = try SocketAddress.unix(path)
         let fd = FileDescriptor(
             owning: try syscall("socket") {
                 Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             })
         _ = try syscall("sendto(\(path))") {
-            bytes.withUnsafeBytes { raw in
-                withUnsafePointer(to: &addr) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(fd.rawValue, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), $0, length)
-                    }
-                }
-            }
+            bytes.withUnsafeBytes { raw in address.withSockaddr { sendto(fd.rawValue, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), $0, $1) } }
         }
     }
 }

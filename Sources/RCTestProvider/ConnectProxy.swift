@@ -161,8 +161,7 @@ public final class ConnectProxy: Sendable {
         let sides = [a, b]
         while open.contains(true) {
             var fds = (0..<2).map { pollfd(fd: open[$0] ? sides[$0].rawValue : -1, events: Int16(POLLIN), revents: 0) }
-            let ready = poll(&fds, 2, Int32(idleTimeout * 1000))
-            if ready < 0, errno == EINTR { continue }
+            let ready = retryingEINTR { poll(&fds, 2, Int32(idleTimeout * 1000)) }
             guard ready > 0 else { return }
             for index in 0..<2 where open[index] && fds[index].revents != 0 {
                 var bytes: [UInt8] = []

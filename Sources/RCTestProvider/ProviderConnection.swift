@@ -80,8 +80,9 @@ enum ProviderConnection {
         guard seconds > 0 else { return }
         var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
         var remaining = timespec()
-        while nanosleep(&request, &remaining) == -1 && errno == EINTR {
-            request = remaining
+        _ = retryingEINTR {
+            defer { request = remaining }  // what a retry still has to sleep
+            return nanosleep(&request, &remaining)
         }
     }
 }

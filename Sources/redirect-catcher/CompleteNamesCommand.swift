@@ -23,7 +23,7 @@ struct CompleteNamesCommand: Subcommand {
 
     func run(environment: [String: String]) throws {
         guard let path = configFile ?? ConfigLoader.defaultPath(environment: environment) else { return }
-        let names = ConfigLoader.completionNames(path: path).filter { !accountsOnly || !$0.contains(".") }
-        if !names.isEmpty { print(names.joined(separator: "\n")) }
+        let names = ConfigLoader.completionNames(path: path).filter { !accountsOnly || $0.token == nil }
+        if !names.isEmpty { print(names.map(\.description).joined(separator: "\n")) }
     }
 }

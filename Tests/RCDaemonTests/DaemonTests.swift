@@ -153,6 +153,10 @@ extension Substring {
         #expect(try daemon.control("token") == "error: token needs exactly one account name; \(Daemon.controlUsage)")
         #expect(try daemon.control("") == "error: empty request; \(Daemon.controlUsage)")
         #expect(try daemon.control("token nosuch") == "error: no account named \"nosuch\"; configured: work")
+        #expect(
+            try daemon.control("token work.a.b")
+                == "error: \"work.a.b\" is not NAME or NAME.TOKEN (names are 1 to 64 of A-Z a-z 0-9 _ -); configured: work")
+        #expect(try daemon.control("token work.nosuch") == "error: no token named \"nosuch\" in account work; it has none")
         #expect(try daemon.control("refresh work") == "error: account work needs sign-in: open \(signIn)")
         #expect(try daemon.readSocket("work") == "error: account work needs sign-in: open \(signIn)\n")
 
