@@ -106,6 +106,11 @@ public final class Account {
             reply(.error(unavailableMessage(slot)))
             return
         }
+        wait(slot, reply)
+    }
+
+    /// Answers `reply` when the slot's grant in flight lands, or after `RefreshPolicy.waitForRefresh`.
+    private func wait(_ slot: TokenSlot, _ reply: @escaping (TokenReply) -> Void) {
         let id = nextWaiterID
         nextWaiterID += 1
         let timer = scheduler.schedule(at: scheduler.now.adding(seconds: RefreshPolicy.waitForRefresh)) { [weak slot] in
@@ -113,6 +118,51 @@ public final class Account {
             waiter.reply(.error("timed out waiting for \(slot.label)'s token to be refreshed; the provider is slow or unreachable"))
         }
         slot.waiters[id] = TokenSlot.Waiter(timer: timer, reply: reply)
+    }
+
+    /// `rejected NAME[.TOKEN] TOKEN`: an API answered `invalid_token` to `reported`. Replies
+    /// with a token that is not that one: the current one when the report is stale, a new one
+    /// after a single forced refresh that every client reporting the same token waits for, or
+    /// an `error:` sentence when the token is too fresh for a new one to fare better. The
+    /// reported token is never logged, and never handed back.
+    func rejected(_ slot: TokenSlot, reported: String, _ reply: @escaping (TokenReply) -> Void) {
+        let other: (TokenReply) -> Void = { [weak self, weak slot] answer in
+            guard case .token(let value) = answer, ConstantTime.equals(value, reported), let self, let slot else {
+                reply(answer)
+                return
+            }
+            reply(.error("\(slot.label)'s token was refused and there is no other yet: \(self.unavailableMessage(slot))"))
+        }
+        let fields = { (kind: String) in slot.fields.merging(["REJECTED": kind]) { a, _ in a } }
+        switch state.rejected(slot.index, reported: reported, at: scheduler.now) {
+        case .stale:
+            logger.debug(
+                "token_rejected", "account \(slot.label): an API refused a token that is no longer current; serving the current one",
+                account: name, fields("stale"))
+            requestToken(slot, other)
+        case .fresh(let age):
+            let claims = AccessTokenClaims(token: reported)?.summary.map { " The token is for \($0)." } ?? ""
+            let message =
+                "account \(slot.label): an API refused a token minted \(age) s ago; it refuses fresh tokens, so a new one would be refused too, and none was fetched.\(claims) Check the API's URL and the `resource` or `scopes` that \(slot.label) asks for."
+            logger.warning("token_rejected", message, account: name, fields("fresh"))
+            reply(.error(message))
+        case .refresh(let effects):
+            if effects.isEmpty {
+                logger.debug(
+                    "token_rejected", "account \(slot.label): an API refused the current token; waiting for the grant already on its way",
+                    account: name, fields("current"))
+            } else {
+                logger.info(
+                    "token_rejected", "account \(slot.label): an API refused the current token; fetching a new one", account: name,
+                    fields("current"))
+            }
+            perform(effects)
+            if slot.refreshing {
+                wait(slot, other)
+            } else {
+                other(resolve(.current, slot))
+            }
+        }
     }
 
     /// Why there is no token, as one sentence a person can act on.

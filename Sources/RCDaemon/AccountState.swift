@@ -146,6 +146,32 @@ struct AccountState {
         }
     }
 
+    /// What a report that an API refused a token calls for.
+    enum Rejection: Equatable {
+        /// The reported token is not the one held: the client gets the current one (or waits
+        /// for it as a token request does), and no grant goes out for it.
+        case stale
+        /// The reported token is the current one but was minted moments ago: a new one would
+        /// be refused just the same (a wrong audience or scope), so none is fetched.
+        case fresh(ageSeconds: Int)
+        /// The current token was refused: a refresh, or nothing when one is already on its way
+        /// (every client reporting it waits for that one grant), or when the retry timer or a
+        /// configuration error owns the next attempt.
+        case refresh([Effect])
+    }
+
+    /// `rejected NAME[.TOKEN] TOKEN`: a client says an API refused `reported`. Compared in
+    /// constant time, since any process of the person's may send reports.
+    mutating func rejected(_ i: Int, reported: String, at now: Instant) -> Rejection {
+        guard let held = tokens[i].held, ConstantTime.equals(held.value, reported) else { return .stale }
+        let age = now.seconds(since: held.issuedAt)
+        if age < RefreshPolicy.freshWindow(lifetime: held.lifetime) { return .fresh(ageSeconds: max(0, Int(age))) }
+        switch tokens[i].phase {
+        case .idle, .scheduled: return .refresh(refresh(i, reason: "an API refused the token"))
+        case .refreshing, .retrying, .halted: return .refresh([])
+        }
+    }
+
     /// `refresh NAME[.TOKEN]`: nil when there is no refresh token to present. Lifts a halt.
     mutating func forceRefresh(_ i: Int) -> [Effect]? {
         guard case .signedIn = session else { return nil }
@@ -376,6 +402,10 @@ struct HeldToken: Equatable {
     let expiresAt: Instant
     let lifetime: Double
     let wallExpiry: Int64
+
+    /// When it was minted, on the boot clock: a token refused this young is refused for what
+    /// it is, not for its age.
+    var issuedAt: Instant { expiresAt.adding(seconds: -lifetime) }
 
     /// The value while a client still has a moment to use it (`RefreshPolicy.serveMargin`).
     func usable(at now: Instant) -> String? {

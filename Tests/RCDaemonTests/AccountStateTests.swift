@@ -172,6 +172,55 @@ import Testing
         #expect(state.session == .signedIn(refreshToken: "RT-NEW") && state.tokens[1].held == nil)
     }
 
+    @Test func aRejectedTokenThatIsNoLongerCurrentFetchesNothing() {
+        var state = signedIn()
+        clock.jump(by: 120)
+        #expect(state.rejected(0, reported: "AT-OLD", at: clock.now) == .stale)
+        #expect(state.rejected(0, reported: "AT-", at: clock.now) == .stale)
+        var fresh = State(tokenCount: 1)
+        #expect(fresh.rejected(0, reported: "AT-1", at: clock.now) == .stale)
+        #expect(state.inFlight == nil && state.queue.isEmpty)
+    }
+
+    @Test func aRejectedCurrentTokenIsRefreshedOnceForEveryReport() {
+        var state = signedIn()
+        clock.jump(by: 60)
+        guard case .refresh(let effects) = state.rejected(0, reported: "AT-1", at: clock.now) else {
+            Issue.record("expected a refresh")
+            return
+        }
+        #expect(Self.sent(effects) == ["RT-1"] && state.tokens[0].refreshing)
+        for _ in 0..<49 { #expect(state.rejected(0, reported: "AT-1", at: clock.now) == .refresh([])) }
+        _ = state.grantLanded(.granted(Self.grant("AT-2", refresh: "RT-2")), at: moment)
+        // A late report of the old token gets the new one.
+        #expect(state.rejected(0, reported: "AT-1", at: clock.now) == .stale)
+    }
+
+    @Test func aRejectedFreshTokenIsNotReplaced() {
+        var state = signedIn()
+        clock.jump(by: 59)
+        #expect(state.rejected(0, reported: "AT-1", at: clock.now) == .fresh(ageSeconds: 59))
+        #expect(state.inFlight == nil && !state.tokens[0].refreshing)
+        // Short-lived tokens: a tenth of the lifetime.
+        var short = State(tokenCount: 1)
+        _ = short.signIn(Self.grant("AT-S", refresh: "RT-S", lifetime: 20), at: moment)
+        #expect(short.rejected(0, reported: "AT-S", at: clock.now.adding(seconds: 1.5)) == .fresh(ageSeconds: 1))
+        guard case .refresh(let effects) = short.rejected(0, reported: "AT-S", at: clock.now.adding(seconds: 2)) else {
+            Issue.record("expected a refresh")
+            return
+        }
+        #expect(Self.sent(effects) == ["RT-S"])
+    }
+
+    @Test func aRejectedTokenWaitsForTheRetryTimerOrAHalt() {
+        var state = signedIn()
+        clock.jump(by: 120)
+        _ = state.refreshDue(0)
+        _ = state.grantLanded(.failed(.transient, summary: "down", retryAfter: nil), at: moment)
+        #expect(state.rejected(0, reported: "AT-1", at: clock.now) == .refresh([]))
+        #expect(!state.tokens[0].refreshing)
+    }
+
     @Test func retiringAnswersEveryoneAndLeavesNothingToLand() {
         var state = signedIn(extras: 1)
         _ = state.refreshDue(0)

@@ -491,4 +491,78 @@ extension ManualScheduler {
     func completeOffloadedLast() {
         completeOffloaded(at: pendingCompletions - 1)
     }
+
+    /// What `rejected` replies at once (nil when the reply waits).
+    func rejectNow(_ h: AccountHarness, _ token: String, _ replies: Replies<TokenReply> = Replies()) -> TokenReply? {
+        let before = replies.values.count
+        h.account.rejected(h.account.slots[0], reported: token, replies.callback)
+        return replies.values.count > before ? replies.values.last : nil
+    }
+
+    @Test func fiftyReportsOfTheCurrentTokenMakeOneGrant() {
+        let h = AccountHarness()
+        h.signIn(Reply.grant(access: "AT-SECRET-1", refresh: "RT-SECRET-1"))
+        h.scheduler.advance(by: 61)
+        h.endpoint.enqueue(Reply.grant(access: "AT-SECRET-2", refresh: "RT-SECRET-2"))
+        let waiting = Replies<TokenReply>()
+        for _ in 0..<50 { #expect(rejectNow(h, "AT-SECRET-1", waiting) == nil) }
+        #expect(h.endpoint.callCount == 2 && h.endpoint.field("refresh_token", of: 1) == "RT-SECRET-1")
+        h.scheduler.completeOffloaded()
+        #expect(waiting.values == Array(repeating: .token("AT-SECRET-2"), count: 50))
+        // Reported after the new one landed: stale, answered at once without a grant.
+        #expect(rejectNow(h, "AT-SECRET-1") == .token("AT-SECRET-2"))
+        #expect(h.endpoint.callCount == 2)
+        #expect(h.events.filter { $0.event == "token_rejected" }.count == 51)
+        #expect(!h.events.contains { $0.message.contains("AT-SECRET") || $0.fields.values.contains { $0.contains("AT-SECRET") } })
+    }
+
+    @Test func aStaleReportGetsTheCurrentTokenWithoutAGrant() {
+        let h = AccountHarness()
+        h.signIn(Reply.grant(access: "AT-SECRET-1", refresh: "RT-SECRET-1"))
+        #expect(rejectNow(h, "AT-SECRET-0") == .token("AT-SECRET-1"))
+        #expect(h.endpoint.callCount == 1)
+        #expect(h.events.contains { $0.event == "token_rejected" && $0.fields["REJECTED"] == "stale" })
+    }
+
+    @Test func aFreshTokenRefusedIsExplainedFromItsClaims() {
+        let h = AccountHarness()
+        let payload = Base64.encodeURL(Array(#"{"aud":"https://api.contoso.test","scp":"user_impersonation Files.Read","roles":["Admin"]}"#.utf8))
+        let jwt = "eyJhbGciOiJub25lIn0.\(payload).c2ln"
+        h.signIn(Reply.grant(access: jwt, refresh: "RT-SECRET-1"))
+        h.scheduler.advance(by: 30)
+        guard case .error(let message)? = rejectNow(h, jwt) else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(message.contains("minted 30 s ago") && message.contains("refuses fresh tokens"))
+        #expect(message.contains("audience https://api.contoso.test and scopes user_impersonation Files.Read Admin"))
+        #expect(message.contains("`resource` or `scopes`"))
+        #expect(h.endpoint.callCount == 1)
+        #expect(h.events.contains { $0.event == "token_rejected" && $0.fields["REJECTED"] == "fresh" })
+        #expect(!h.events.contains { $0.message.contains(jwt) })
+        // Not a JWT: nothing to show, the rest of the sentence stands.
+        #expect(AccessTokenClaims(token: "opaque-token") == nil)
+        #expect(AccessTokenClaims(token: "a.bm90IGpzb24.c") == nil)
+    }
+
+    @Test func aRefusedTokenIsNeverHandedBack() {
+        let h = AccountHarness()
+        h.signIn(Reply.grant(access: "AT-SECRET-1", refresh: "RT-SECRET-1"))
+        h.scheduler.advance(by: 120)
+        h.endpoint.enqueue(Reply.json(503, #"{"error":"temporarily_unavailable"}"#))
+        let replies = Replies<TokenReply>()
+        #expect(rejectNow(h, "AT-SECRET-1", replies) == nil)
+        h.scheduler.completeOffloaded()
+        guard case .error(let message)? = replies.values.first else {
+            Issue.record("expected an error, got \(replies.values)")
+            return
+        }
+        #expect(message.hasPrefix("work's token was refused and there is no other yet: account work has no valid token"))
+        // While the retry timer owns the next attempt, a report is answered at once, without a grant.
+        guard case .error? = rejectNow(h, "AT-SECRET-1") else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(h.endpoint.callCount == 2)
+    }
 }
