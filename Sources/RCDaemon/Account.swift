@@ -36,7 +36,8 @@ public final class Account {
     var endpoint: any TokenEndpoint
     private let logger: Logger
     /// Called when the account needs the person (for the notification hook), with the event
-    /// (`signin_needed`, or `refresh_failed` for a permanent error) and the journal's words.
+    /// (`signin_needed`, `signin_due` ahead of a refresh token's end, or `refresh_failed` for a
+    /// permanent error) and the journal's words.
     var onNeedsPerson: ((Account, _ event: String, _ message: String) -> Void)?
     /// Called after anything that may change the state `STATUS=` reports (signed in,
     /// refreshed, failing, needs sign-in).
@@ -44,8 +45,11 @@ public final class Account {
     private(set) var state: AccountState
     /// The account's own token first, then the extra ones in config order (as in `state.tokens`).
     let slots: [TokenSlot]
-    /// Ends a session without a refresh token when its access token expires.
+    /// Ends a session without a refresh token when its access token expires, or one whose
+    /// refresh token has an end date at that date.
     private var expiryTimer: EventLoop.TimerID?
+    /// Warns ahead of a refresh token's end, so that a sign-in replaces it before it runs out.
+    private var signInDueTimer: EventLoop.TimerID?
     /// Fires when the account's own token stops being served, so that the state it reports
     /// turns without waiting for another event.
     private var staleTimer: EventLoop.TimerID?
@@ -198,6 +202,24 @@ public final class Account {
             case .cancelExpiry:
                 if let expiryTimer { scheduler.cancel(expiryTimer) }
                 expiryTimer = nil
+            case .armSignInDue(let deadline):
+                if let signInDueTimer { scheduler.cancel(signInDueTimer) }
+                signInDueTimer = scheduler.schedule(at: deadline) { [weak self] in
+                    guard let self else { return }
+                    self.signInDueTimer = nil
+                    self.perform(self.state.signInDue())
+                }
+            case .cancelSignInDue:
+                if let signInDueTimer { scheduler.cancel(signInDueTimer) }
+                signInDueTimer = nil
+            case .signInDue(let expiry):
+                let left = max(0, Int64(expiry.at.seconds(since: scheduler.now).rounded(.up)))
+                let at = HTTPDate.formatRFC3339(expiry.wallSeconds)
+                let message = "account \(name): the refresh token ends in \(left) s (\(at)); sign in again before then at \(signInURL)"
+                logger.notice(
+                    "signin_due", message, account: name,
+                    ["SIGNIN_URL": signInURL, "REFRESH_TOKEN_EXPIRES_AT": at, "EXPIRES_IN": String(left)])
+                onNeedsPerson?(self, "signin_due", message)
             case .installed(let index):
                 if index == 0 { watchForStaleness() }
             case .answerWaiters(let index, let answer):
@@ -442,6 +464,9 @@ public final class Account {
     /// One account as `status` shows it: its own token's state, and each extra token's under `tokens`.
     func status() -> JSONValue {
         var members: [(String, JSONValue)] = [("name", .string(name))] + status(primary)
+        if case .signedIn(_, let expiry?) = state.session {
+            members.append(("refresh_token_expires_at", .string(HTTPDate.formatRFC3339(expiry.wallSeconds))))
+        }
         let needsPerson = if case .needsSignIn = state.session { true } else { false }
         if needsPerson || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
         if slots.count > 1 {

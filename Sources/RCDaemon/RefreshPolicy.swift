@@ -38,6 +38,12 @@ public enum RefreshPolicy {
         min(60, lifetime / 10)
     }
 
+    /// How long before a refresh token's end the person is asked to sign in again: a tenth of
+    /// its lifetime or an hour, whichever is less (48 minutes of AD FS's default 8 hours).
+    public static func signInDueBefore(lifetime: Double) -> Double {
+        min(lifetime / 10, 3600)
+    }
+
     /// How long a socket client waits for a refresh when the token it must serve expired.
     public static let waitForRefresh: Double = 30
 }

@@ -484,13 +484,6 @@ import Testing
             #expect(!text.contains("SECRET"), "\(event.event) logged a secret: \(text)")
         }
     }
-}
-
-extension ManualScheduler {
-    /// Delivers the newest offloaded result first (to reorder completions).
-    func completeOffloadedLast() {
-        completeOffloaded(at: pendingCompletions - 1)
-    }
 
     /// What `rejected` replies at once (nil when the reply waits).
     func rejectNow(_ h: AccountHarness, _ token: String, _ replies: Replies<TokenReply> = Replies()) -> TokenReply? {
@@ -564,5 +557,65 @@ extension ManualScheduler {
             return
         }
         #expect(h.endpoint.callCount == 2)
+    }
+
+    static func adfsGrant(access: String, refresh: String, refreshLifetime: Int) -> Result<HTTPResponseMessage, TransportFailure> {
+        Reply.json(
+            200,
+            #"{"access_token":"\#(access)","token_type":"bearer","expires_in":3600,"refresh_token":"\#(refresh)","refresh_token_expires_in":\#(refreshLifetime)}"#)
+    }
+
+    @Test func aRefreshTokenWithAnEndIsAnnouncedOnceAndASignInReplacesIt() throws {
+        let h = AccountHarness()
+        let start = h.scheduler.now
+        h.signIn(Self.adfsGrant(access: "AT-SECRET-1", refresh: "RT-SECRET-1", refreshLifetime: 100))
+        guard case .object(let status) = h.account.status(), case .string(let end)? = status["refresh_token_expires_at"] else {
+            Issue.record("no refresh_token_expires_at in \(h.account.status())")
+            return
+        }
+        #expect(end.count == 20 && end.hasSuffix("Z") && end.dropFirst(10).hasPrefix("T"), "\(end)")
+        h.scheduler.advance(to: start.adding(seconds: 89))
+        #expect(!h.events.contains { $0.event == "signin_due" })
+        h.scheduler.advance(to: start.adding(seconds: 90))
+        let due = h.events.filter { $0.event == "signin_due" }
+        #expect(due.count == 1 && due.first?.message == "account work: the refresh token ends in 10 s (\(end)); sign in again before then at \(AccountHarness.signInURL)")
+        #expect(due.first?.fields["REFRESH_TOKEN_EXPIRES_AT"] == end)
+        #expect(h.needsPerson.filter { $0.hasPrefix("signin_due: ") }.count == 1)
+        // Signed in again before the end: no gap, and the old end passes unnoticed.
+        h.scheduler.advance(to: start.adding(seconds: 95))
+        h.signIn(Self.adfsGrant(access: "AT-SECRET-2", refresh: "RT-SECRET-2", refreshLifetime: 100))
+        h.scheduler.advance(to: start.adding(seconds: 150))
+        #expect(h.requestNow() == .token("AT-SECRET-2"))
+        #expect(h.state == "signed_in")
+        #expect(!h.events.contains { $0.event == "signin_needed" })
+        #expect(h.events.filter { $0.event == "signin_due" }.count == 1)
+        guard case .signedIn(_, let expiry?) = h.account.state.session else {
+            Issue.record("no end date after the second sign-in: \(h.account.state.session)")
+            return
+        }
+        #expect(expiry.at == start.adding(seconds: 195))
+    }
+
+    @Test func withoutASignInTheAccountNeedsThePersonWhenTheRefreshTokenEnds() {
+        let h = AccountHarness()
+        let start = h.scheduler.now
+        h.signIn(Self.adfsGrant(access: "AT-SECRET-1", refresh: "RT-SECRET-1", refreshLifetime: 100))
+        h.scheduler.advance(to: start.adding(seconds: 100))
+        #expect(h.events.contains { $0.event == "signin_needed" && $0.fields["REASON"] == "the refresh token expired" })
+        #expect(h.needsPerson.last?.hasPrefix("signin_needed: ") == true)
+        // The access token lives on; once it expires no grant presents the ended refresh token.
+        #expect(h.requestNow() == .token("AT-SECRET-1"))
+        h.scheduler.advance(to: start.adding(seconds: 3600))
+        #expect(h.requestNow() == Self.needsSignIn)
+        #expect(h.endpoint.callCount == 1)
+        guard case .object(let status) = h.account.status() else { return }
+        #expect(status["refresh_token_expires_at"] == nil)
+    }
+}
+
+extension ManualScheduler {
+    /// Delivers the newest offloaded result first (to reorder completions).
+    func completeOffloadedLast() {
+        completeOffloaded(at: pendingCompletions - 1)
     }
 }
