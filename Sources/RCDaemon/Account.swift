@@ -36,7 +36,8 @@ public final class Account {
     var endpoint: any TokenEndpoint
     private let logger: Logger
     /// Called when the account needs the person (for the notification hook), with the event
-    /// (`signin_needed`, or `refresh_failed` for a permanent error) and the journal's words.
+    /// (`signin_needed`, `signin_due` ahead of a refresh token's end, or `refresh_failed` for a
+    /// permanent error) and the journal's words.
     var onNeedsPerson: ((Account, _ event: String, _ message: String) -> Void)?
     /// Called after anything that may change the state `STATUS=` reports (signed in,
     /// refreshed, failing, needs sign-in).
@@ -44,8 +45,11 @@ public final class Account {
     private(set) var state: AccountState
     /// The account's own token first, then the extra ones in config order (as in `state.tokens`).
     let slots: [TokenSlot]
-    /// Ends a session without a refresh token when its access token expires.
+    /// Ends a session without a refresh token when its access token expires, or one whose
+    /// refresh token has an end date at that date.
     private var expiryTimer: EventLoop.TimerID?
+    /// Warns ahead of a refresh token's end, so that a sign-in replaces it before it runs out.
+    private var signInDueTimer: EventLoop.TimerID?
     /// Fires when the account's own token stops being served, so that the state it reports
     /// turns without waiting for another event.
     private var staleTimer: EventLoop.TimerID?
@@ -106,6 +110,11 @@ public final class Account {
             reply(.error(unavailableMessage(slot)))
             return
         }
+        wait(slot, reply)
+    }
+
+    /// Answers `reply` when the slot's grant in flight lands, or after `RefreshPolicy.waitForRefresh`.
+    private func wait(_ slot: TokenSlot, _ reply: @escaping (TokenReply) -> Void) {
         let id = nextWaiterID
         nextWaiterID += 1
         let timer = scheduler.schedule(at: scheduler.now.adding(seconds: RefreshPolicy.waitForRefresh)) { [weak slot] in
@@ -113,6 +122,51 @@ public final class Account {
             waiter.reply(.error("timed out waiting for \(slot.label)'s token to be refreshed; the provider is slow or unreachable"))
         }
         slot.waiters[id] = TokenSlot.Waiter(timer: timer, reply: reply)
+    }
+
+    /// `rejected NAME[.TOKEN] TOKEN`: an API answered `invalid_token` to `reported`. Replies
+    /// with a token that is not that one: the current one when the report is stale, a new one
+    /// after a single forced refresh that every client reporting the same token waits for, or
+    /// an `error:` sentence when the token is too fresh for a new one to fare better. The
+    /// reported token is never logged, and never handed back.
+    func rejected(_ slot: TokenSlot, reported: String, _ reply: @escaping (TokenReply) -> Void) {
+        let other: (TokenReply) -> Void = { [weak self, weak slot] answer in
+            guard case .token(let value) = answer, ConstantTime.equals(value, reported), let self, let slot else {
+                reply(answer)
+                return
+            }
+            reply(.error("\(slot.label)'s token was refused and there is no other yet: \(self.unavailableMessage(slot))"))
+        }
+        let fields = { (kind: String) in slot.fields.merging(["REJECTED": kind]) { a, _ in a } }
+        switch state.rejected(slot.index, reported: reported, at: scheduler.now) {
+        case .stale:
+            logger.debug(
+                "token_rejected", "account \(slot.label): an API refused a token that is no longer current; serving the current one",
+                account: name, fields("stale"))
+            requestToken(slot, other)
+        case .fresh(let age):
+            let claims = AccessTokenClaims(token: reported)?.summary.map { " The token is for \($0)." } ?? ""
+            let message =
+                "account \(slot.label): an API refused a token minted \(age) s ago; it refuses fresh tokens, so a new one would be refused too, and none was fetched.\(claims) Check the API's URL and the `resource` or `scopes` that \(slot.label) asks for."
+            logger.warning("token_rejected", message, account: name, fields("fresh"))
+            reply(.error(message))
+        case .refresh(let effects):
+            if effects.isEmpty {
+                logger.debug(
+                    "token_rejected", "account \(slot.label): an API refused the current token; waiting for the grant already on its way",
+                    account: name, fields("current"))
+            } else {
+                logger.info(
+                    "token_rejected", "account \(slot.label): an API refused the current token; fetching a new one", account: name,
+                    fields("current"))
+            }
+            perform(effects)
+            if slot.refreshing {
+                wait(slot, other)
+            } else {
+                other(resolve(.current, slot))
+            }
+        }
     }
 
     /// Why there is no token, as one sentence a person can act on.
@@ -148,6 +202,24 @@ public final class Account {
             case .cancelExpiry:
                 if let expiryTimer { scheduler.cancel(expiryTimer) }
                 expiryTimer = nil
+            case .armSignInDue(let deadline):
+                if let signInDueTimer { scheduler.cancel(signInDueTimer) }
+                signInDueTimer = scheduler.schedule(at: deadline) { [weak self] in
+                    guard let self else { return }
+                    self.signInDueTimer = nil
+                    self.perform(self.state.signInDue())
+                }
+            case .cancelSignInDue:
+                if let signInDueTimer { scheduler.cancel(signInDueTimer) }
+                signInDueTimer = nil
+            case .signInDue(let expiry):
+                let left = max(0, Int64(expiry.at.seconds(since: scheduler.now).rounded(.up)))
+                let at = HTTPDate.formatRFC3339(expiry.wallSeconds)
+                let message = "account \(name): the refresh token ends in \(left) s (\(at)); sign in again before then at \(signInURL)"
+                logger.notice(
+                    "signin_due", message, account: name,
+                    ["SIGNIN_URL": signInURL, "REFRESH_TOKEN_EXPIRES_AT": at, "EXPIRES_IN": String(left)])
+                onNeedsPerson?(self, "signin_due", message)
             case .installed(let index):
                 if index == 0 { watchForStaleness() }
             case .answerWaiters(let index, let answer):
@@ -392,6 +464,9 @@ public final class Account {
     /// One account as `status` shows it: its own token's state, and each extra token's under `tokens`.
     func status() -> JSONValue {
         var members: [(String, JSONValue)] = [("name", .string(name))] + status(primary)
+        if case .signedIn(_, let expiry?) = state.session {
+            members.append(("refresh_token_expires_at", .string(HTTPDate.formatRFC3339(expiry.wallSeconds))))
+        }
         let needsPerson = if case .needsSignIn = state.session { true } else { false }
         if needsPerson || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
         if slots.count > 1 {

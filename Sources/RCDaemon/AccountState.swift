@@ -25,13 +25,26 @@ struct AccountState {
         /// The person must sign in: not yet, the provider refused the refresh token, or a
         /// token without one expired. No grant goes out.
         case needsSignIn(reason: String)
-        /// Every token is minted and refreshed with `refreshToken`; rotation replaces it.
-        case signedIn(refreshToken: String)
+        /// Every token is minted and refreshed with `refreshToken`; rotation replaces it. A
+        /// refresh token with an end date (AD FS's `refresh_token_expires_in`) needs a sign-in
+        /// before `expiresAt`: the person is told ahead, and the session ends then.
+        case signedIn(refreshToken: String, expiresAt: RefreshTokenExpiry? = nil)
         /// The sign-in brought no refresh token: the account's own token is served until
         /// `expiresAt`, and extra tokens cannot be minted.
         case withoutRefreshToken(expiresAt: Instant)
         /// A reload removed or replaced the account: nothing in flight may land.
         case retired
+    }
+
+    /// When a refresh token stops working, on the boot clock (for its timers) and the wall
+    /// clock (for status).
+    struct RefreshTokenExpiry: Equatable {
+        let at: Instant
+        let wallSeconds: Int64
+        let lifetime: Double
+
+        /// When the person is asked to sign in again (`RefreshPolicy.signInDueBefore`).
+        var dueAt: Instant { at.adding(seconds: -RefreshPolicy.signInDueBefore(lifetime: lifetime)) }
     }
 
     /// Why a token's last grant failed, and how many transient failures in a row led here
@@ -111,9 +124,16 @@ struct AccountState {
         /// Arms the token's refresh (or retry) timer, replacing the one it had.
         case armRefresh(token: Int, at: Instant)
         case cancelRefresh(token: Int)
-        /// Arms the timer that ends a session without a refresh token, replacing the old one.
+        /// Arms the timer that ends the session (a token without a refresh token, or a refresh
+        /// token with an end date), replacing the old one.
         case armExpiry(at: Instant)
         case cancelExpiry
+        /// Arms the timer that warns ahead of the refresh token's end, replacing the old one.
+        case armSignInDue(at: Instant)
+        case cancelSignInDue
+        /// Log that the refresh token ends soon and run the notification hook: a sign-in before
+        /// then keeps the tokens coming without a gap.
+        case signInDue(RefreshTokenExpiry)
         /// A token was installed (the account's own is watched for going stale).
         case installed(token: Int)
         case answerWaiters(token: Int, Answer)
@@ -143,6 +163,32 @@ struct AccountState {
         switch tokens[i].phase {
         case .idle, .scheduled: refresh(i, reason: tokens[i].held == nil ? "first request" : "the access token expired")
         case .refreshing, .retrying, .halted: []
+        }
+    }
+
+    /// What a report that an API refused a token calls for.
+    enum Rejection: Equatable {
+        /// The reported token is not the one held: the client gets the current one (or waits
+        /// for it as a token request does), and no grant goes out for it.
+        case stale
+        /// The reported token is the current one but was minted moments ago: a new one would
+        /// be refused just the same (a wrong audience or scope), so none is fetched.
+        case fresh(ageSeconds: Int)
+        /// The current token was refused: a refresh, or nothing when one is already on its way
+        /// (every client reporting it waits for that one grant), or when the retry timer or a
+        /// configuration error owns the next attempt.
+        case refresh([Effect])
+    }
+
+    /// `rejected NAME[.TOKEN] TOKEN`: a client says an API refused `reported`. Compared in
+    /// constant time, since any process of the person's may send reports.
+    mutating func rejected(_ i: Int, reported: String, at now: Instant) -> Rejection {
+        guard let held = tokens[i].held, ConstantTime.equals(held.value, reported) else { return .stale }
+        let age = now.seconds(since: held.issuedAt)
+        if age < RefreshPolicy.freshWindow(lifetime: held.lifetime) { return .fresh(ageSeconds: max(0, Int(age))) }
+        switch tokens[i].phase {
+        case .idle, .scheduled: return .refresh(refresh(i, reason: "an API refused the token"))
+        case .refreshing, .retrying, .halted: return .refresh([])
         }
     }
 
@@ -220,10 +266,24 @@ struct AccountState {
         return [.stateChanged, .signInNeeded(reason: reason, notify: notify)]
     }
 
-    /// The expiry timer of a session without a refresh token fired.
+    /// The expiry timer fired: the access token of a session without a refresh token, or the
+    /// refresh token itself, has run out.
     mutating func sessionExpired() -> [Effect] {
-        guard case .withoutRefreshToken = session else { return [] }
-        return signInNeeded(because: "the access token expired and there is no refresh token")
+        switch session {
+        case .withoutRefreshToken:
+            return signInNeeded(because: "the access token expired and there is no refresh token")
+        case .signedIn(_, _?):
+            // Presenting it now would only be refused; the tokens already held are still served.
+            return [.cancelSignInDue] + dropRefreshToken() + signInNeeded(because: "the refresh token expired")
+        case .signedIn(_, nil), .needsSignIn, .retired:
+            return []
+        }
+    }
+
+    /// The warning timer ahead of the refresh token's end fired.
+    mutating func signInDue() -> [Effect] {
+        guard case .signedIn(_, let expiry?) = session else { return [] }
+        return [.signInDue(expiry)]
     }
 
     /// A reload removed the account or changed its settings: every client is told `message`,
@@ -231,7 +291,7 @@ struct AccountState {
     mutating func retire(because message: String) -> [Effect] {
         session = .retired
         queue.removeAll()
-        var effects: [Effect] = [.cancelExpiry]
+        var effects: [Effect] = [.cancelExpiry, .cancelSignInDue]
         for i in tokens.indices {
             tokens[i] = Token()
             effects += [.answerRefreshes(token: i, .error(message)), .answerWaiters(token: i, .error(message)), .cancelRefresh(token: i)]
@@ -249,28 +309,35 @@ struct AccountState {
     }
 
     private mutating func sendNext() -> [Effect] {
-        guard inFlight == nil, !queue.isEmpty, case .signedIn(let refreshToken) = session else { return [] }
+        guard inFlight == nil, !queue.isEmpty, case .signedIn(let refreshToken, _) = session else { return [] }
         let next = queue.removeFirst()
         inFlight = (next.token, generation)
         return [.sendGrant(token: next.token, refreshToken: refreshToken, reason: next.reason)]
     }
 
     /// Stores a granted token. Rotation: a new refresh token replaces the old at once, for
-    /// every token of the account; none returned keeps the old.
+    /// every token of the account, with its own end date if it has one; none returned keeps
+    /// the old, and its end.
     private mutating func install(_ grant: TokenGrant, in i: Int, at moment: Moment) -> [Effect] {
         let lifetime = Double(grant.lifetimeSeconds)
         let held = HeldToken(
             value: grant.accessToken, expiresAt: moment.now.adding(seconds: lifetime), lifetime: lifetime,
             wallExpiry: moment.wallSeconds + grant.lifetimeSeconds)
         tokens[i].held = held
+        let before = session
         if let rotated = grant.refreshToken {
-            session = .signedIn(refreshToken: rotated)
+            let expiry = grant.refreshTokenLifetimeSeconds.map {
+                RefreshTokenExpiry(at: moment.now.adding(seconds: Double($0)), wallSeconds: moment.wallSeconds + $0, lifetime: Double($0))
+            }
+            session = .signedIn(refreshToken: rotated, expiresAt: expiry)
         } else if case .signedIn = session {
         } else {
             session = .withoutRefreshToken(expiresAt: held.expiresAt)
         }
         generation += 1
-        var effects: [Effect] = [.cancelExpiry]
+        // Only a new session moves its timers: the warning ahead of a refresh token's end is
+        // given once for that end, however many tokens are installed meanwhile.
+        var effects = session == before ? [] : sessionTimers()
         if case .signedIn = session {
             let at = moment.now.adding(
                 seconds: RefreshPolicy.refreshAfter(lifetime: lifetime, refreshIn: grant.refreshInSeconds.map(Double.init), jitter: moment.jitter))
@@ -280,9 +347,18 @@ struct AccountState {
             if !queued { effects.append(.armRefresh(token: i, at: at)) }
         } else {
             tokens[i].phase = .idle(nil)
-            effects += [.cancelRefresh(token: i), .armExpiry(at: held.expiresAt)]
+            effects.append(.cancelRefresh(token: i))
         }
         return effects + [.installed(token: i), .stateChanged, .answerWaiters(token: i, .current)]
+    }
+
+    /// The timers that end the session, and warn ahead of it, as it now stands.
+    private func sessionTimers() -> [Effect] {
+        switch session {
+        case .withoutRefreshToken(let at): [.cancelSignInDue, .armExpiry(at: at)]
+        case .signedIn(_, let expiry?): [.armExpiry(at: expiry.at), .armSignInDue(at: expiry.dueAt)]
+        case .signedIn(_, nil), .needsSignIn, .retired: [.cancelExpiry, .cancelSignInDue]
+        }
     }
 
     private mutating func dropRefreshToken() -> [Effect] {
@@ -376,6 +452,10 @@ struct HeldToken: Equatable {
     let expiresAt: Instant
     let lifetime: Double
     let wallExpiry: Int64
+
+    /// When it was minted, on the boot clock: a token refused this young is refused for what
+    /// it is, not for its age.
+    var issuedAt: Instant { expiresAt.adding(seconds: -lifetime) }
 
     /// The value while a client still has a moment to use it (`RefreshPolicy.serveMargin`).
     func usable(at now: Instant) -> String? {

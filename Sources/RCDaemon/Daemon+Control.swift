@@ -3,7 +3,7 @@ import RCJSON
 /// `control.sock`: one request line, one reply line.
 extension Daemon {
     /// The commands `control.sock` understands.
-    static let controlUsage = "expected one of: status, token NAME[.TOKEN], signin NAME, refresh NAME[.TOKEN]"
+    static let controlUsage = "expected one of: status, token NAME[.TOKEN], signin NAME, refresh NAME[.TOKEN], rejected NAME[.TOKEN] TOKEN"
 
     func control(_ line: String, reply: @escaping (String) -> Void) {
         let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -15,12 +15,14 @@ extension Daemon {
             reply(JSONWriter.write(statusJSON()))
             return
         }
-        guard ["token", "signin", "refresh"].contains(command) else {
+        guard ["token", "signin", "refresh", "rejected"].contains(command) else {
             reply("error: unknown request \"\(Logger.sanitize(String(line.prefix(40))))\"; \(Self.controlUsage)")
             return
         }
-        guard words.count == 2 else {
-            reply("error: \(command) needs exactly one account name; \(Self.controlUsage)")
+        // `rejected` carries the refused token after the name; it is never echoed back.
+        guard words.count == (command == "rejected" ? 3 : 2) else {
+            let what = command == "rejected" ? "an account name and the refused token" : "exactly one account name"
+            reply("error: \(command) needs \(what); \(Self.controlUsage)")
             return
         }
         guard let label = TokenLabel(words[1]) else {
@@ -43,6 +45,13 @@ extension Daemon {
             requestToken(label: label, reply: reply)
         case "signin":
             reply(account.signInURL)
+        case "rejected":
+            account.rejected(slot, reported: words[2]) { answer in
+                switch answer {
+                case .token(let token): reply(token)
+                case .error(let message): reply("error: " + message)
+                }
+            }
         default:
             account.forceRefresh(slot) { answer in
                 switch answer {

@@ -13,7 +13,7 @@ final class NotifyHook: Sendable {
     /// What happened, as the command sees it in its environment.
     struct Notice: Sendable, Equatable {
         let account: String
-        /// `signin_needed` or `refresh_failed`.
+        /// `signin_needed`, `signin_due` or `refresh_failed`.
         let event: String
         let signInURL: String
         /// One line for a person, the same words as the journal's.

@@ -30,6 +30,20 @@ public enum RefreshPolicy {
         return max(backoff, min(retryAfter, 3600))
     }
 
+    /// How young a token may be and still be refused by an API without a new one being
+    /// fetched: a minute, or a tenth of shorter-lived tokens' lifetimes (a minute would be all
+    /// of their life). An API that refuses a token this fresh refuses it for its audience or
+    /// scopes, and a new grant would only bring the same refusal.
+    public static func freshWindow(lifetime: Double) -> Double {
+        min(60, lifetime / 10)
+    }
+
+    /// How long before a refresh token's end the person is asked to sign in again: a tenth of
+    /// its lifetime or an hour, whichever is less (48 minutes of AD FS's default 8 hours).
+    public static func signInDueBefore(lifetime: Double) -> Double {
+        min(lifetime / 10, 3600)
+    }
+
     /// How long a socket client waits for a refresh when the token it must serve expired.
     public static let waitForRefresh: Double = 30
 }

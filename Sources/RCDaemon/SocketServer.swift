@@ -24,7 +24,9 @@ final class SocketServer {
 
     /// Long enough for a reply that waits for a refresh (`RefreshPolicy.waitForRefresh`).
     static let clientDeadlineSeconds: Double = RefreshPolicy.waitForRefresh + 10
-    static let maximumRequestLine = 4096
+    /// Room for `rejected NAME TOKEN`: an Entra access token with many group claims runs
+    /// past 4 KiB.
+    static let maximumRequestLine = 16384
 
     private struct Listener {
         let fd: FileDescriptor

@@ -122,3 +122,51 @@ struct Refresh: Subcommand {
 
     func run(environment: [String: String]) throws { try relay(try controlRequest("refresh \(name)", environment: environment)) }
 }
+
+/// `redirect-catcher rejected NAME`: the refused token comes on standard input, since a
+/// process's arguments are readable by every user of the machine.
+struct Rejected: Subcommand {
+    static let spec = CommandSpec(
+        name: "rejected",
+        abstract: "Report that an API refused the access token read from standard input, and print one that is not it.",
+        discussion: """
+            For an API that answers 401 invalid_token to a token the daemon still holds: a token \
+            that is no longer current gets the current one at once; the current one is refreshed \
+            (one grant however many clients report it); a token minted within the last minute is \
+            not, since the API refuses fresh tokens, and the error says which audience and scopes \
+            it carried.
+            """,
+        arguments: [accountOrTokenArgument])
+
+    /// More than any access token; the control socket takes lines of 16 KiB.
+    static let maximumInput = 16000
+
+    var name: String
+
+    init(_ invocation: Invocation) { name = invocation.argument("name") ?? "" }
+
+    func run(environment: [String: String]) throws {
+        guard let token = Self.readToken() else {
+            printError("rejected expects the refused access token, and nothing else, on standard input")
+            throw Failure.failed
+        }
+        try relay(try controlRequest("rejected \(name) \(token)", environment: environment))
+    }
+
+    /// Standard input up to its end, without surrounding whitespace; nil unless it is one word.
+    static func readToken() -> String? {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= maximumInput {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += chunk[..<n]
+        }
+        guard bytes.count <= maximumInput else { return nil }
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        let words = bytes.split(whereSeparator: isSpace)
+        guard words.count == 1, let word = words.first else { return nil }
+        return String(decoding: word, as: UTF8.self)
+    }
+}

@@ -70,7 +70,7 @@ enum ManualSections {
             "$XDG_RUNTIME_DIR/redirect-catcher/", "The socket directory, mode 0700 (or $RUNTIME_DIRECTORY under systemd)."),
         ManualEntry("$XDG_RUNTIME_DIR/redirect-catcher/ACCOUNT.sock", "Connect and read: the account's access token and a newline."),
         ManualEntry("$XDG_RUNTIME_DIR/redirect-catcher/ACCOUNT.TOKEN.sock", "The same for an extra token under tokens."),
-        ManualEntry("$XDG_RUNTIME_DIR/redirect-catcher/control.sock", "The control socket that status, token, signin and refresh use."),
+        ManualEntry("$XDG_RUNTIME_DIR/redirect-catcher/control.sock", "The control socket that status, token, signin, refresh and rejected use."),
         ManualEntry(
             "~/.config/systemd/user/redirect-catcher.service",
             "The user service that runs the daemon; with redirect-catcher.socket and redirect-catcher-http.socket beside it."),

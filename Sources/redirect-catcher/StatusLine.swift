@@ -19,6 +19,7 @@ enum StatusLine {
         }
         if let next = seconds("next_refresh_in") { line += ", next refresh in \(duration(next))" }
         if let error = string("last_error") { line += "; last error: \(error)" }
+        if let end = string("refresh_token_expires_at") { line += "; sign in again before \(end), when the refresh token ends" }
         if let url = string("signin_url") { line += "; sign in at \(url)" }
         // Extra tokens minted from the same sign-in, one indented line each.
         if case .array(let tokens)? = account["tokens"] {

@@ -20,14 +20,14 @@ import Testing
     @Test func theCommandsAndOptionsPromised() {
         #expect(table.name == "redirect-catcher")
         #expect(table.version == Version.current)
-        #expect(table.commands.map(\.name) == ["run", "check-config", "status", "token", "signin", "refresh", "demo"])
+        #expect(table.commands.map(\.name) == ["run", "check-config", "status", "token", "signin", "refresh", "rejected", "demo"])
         func options(_ name: String) -> [String] { table.command(named: name)?.options.map(\.synopsis) ?? [] }
         #expect(options("run") == ["--config <path>", "--log-level <log-level>"])
         #expect(options("check-config") == ["--config <path>"])
         #expect(options("status") == ["--json"])
         #expect(options("demo") == ["--port <port>", "--token-lifetime <token-lifetime>", "--walkthrough", "--provider-only"])
         #expect(table.command(named: "demo")?.visibleOptions.map(\.name) == ["port", "token-lifetime", "walkthrough"])
-        for name in ["token", "signin", "refresh"] {
+        for name in ["token", "signin", "refresh", "rejected"] {
             #expect(table.command(named: name)?.arguments.map(\.name) == ["name"], "\(name)")
             #expect(options(name).isEmpty, "\(name)")
         }
@@ -55,11 +55,11 @@ import Testing
         #expect(!table.commands.contains { $0.name == "complete-names" })
         #expect(try !#require(HelpText.render(table, command: nil)).contains("complete-names"))
         #expect(!ManualPage.render(table, date: ManualDate(secondsSinceEpoch: 0)).contains("complete\\-names"))
-        let completions = ["token": ["complete-names"], "refresh": ["complete-names"], "signin": ["complete-names", "--accounts"]]
+        let completions = ["token": ["complete-names"], "refresh": ["complete-names"], "rejected": ["complete-names"], "signin": ["complete-names", "--accounts"]]
         for (name, arguments) in completions {
             #expect(table.command(named: name)?.arguments.first?.completion == .listedBy(arguments), "\(name)")
         }
-        #expect(table.commands.filter { $0.arguments.contains { $0.completion != .none } }.count == 3)
+        #expect(table.commands.filter { $0.arguments.contains { $0.completion != .none } }.count == 4)
     }
 
     @Test func runReadsItsOptions() throws {

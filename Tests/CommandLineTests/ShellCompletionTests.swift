@@ -56,7 +56,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: script) }
         #expect(
             try bashCompletions(["redirect-catcher", ""], script: script) == [
-                "run", "check-config", "status", "token", "signin", "refresh", "demo", "help", "--help", "--version",
+                "run", "check-config", "status", "token", "signin", "refresh", "rejected", "demo", "help", "--help", "--version",
             ])
         #expect(try bashCompletions(["redirect-catcher", "ch"], script: script) == ["check-config"])
         #expect(try bashCompletions(["redirect-catcher", "help", "s"], script: script) == ["status", "signin"])

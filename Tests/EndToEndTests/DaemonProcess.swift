@@ -160,7 +160,7 @@ final class DaemonProcess {
     func socketPath(_ account: String) -> String { "\(socketDirectory)/\(account).sock" }
 
     /// Runs `redirect-catcher ARGUMENTS` as a client of this daemon (same `XDG_RUNTIME_DIR`).
-    func client(_ arguments: [String]) throws -> CommandRun {
-        try CommandRun.run(binary, arguments, environment: environment)
+    func client(_ arguments: [String], input: String? = nil) throws -> CommandRun {
+        try CommandRun.run(binary, arguments, environment: environment, input: input)
     }
 }

@@ -172,6 +172,99 @@ import Testing
         #expect(state.session == .signedIn(refreshToken: "RT-NEW") && state.tokens[1].held == nil)
     }
 
+    @Test func aRejectedTokenThatIsNoLongerCurrentFetchesNothing() {
+        var state = signedIn()
+        clock.jump(by: 120)
+        #expect(state.rejected(0, reported: "AT-OLD", at: clock.now) == .stale)
+        #expect(state.rejected(0, reported: "AT-", at: clock.now) == .stale)
+        var fresh = State(tokenCount: 1)
+        #expect(fresh.rejected(0, reported: "AT-1", at: clock.now) == .stale)
+        #expect(state.inFlight == nil && state.queue.isEmpty)
+    }
+
+    @Test func aRejectedCurrentTokenIsRefreshedOnceForEveryReport() {
+        var state = signedIn()
+        clock.jump(by: 60)
+        guard case .refresh(let effects) = state.rejected(0, reported: "AT-1", at: clock.now) else {
+            Issue.record("expected a refresh")
+            return
+        }
+        #expect(Self.sent(effects) == ["RT-1"] && state.tokens[0].refreshing)
+        for _ in 0..<49 { #expect(state.rejected(0, reported: "AT-1", at: clock.now) == .refresh([])) }
+        _ = state.grantLanded(.granted(Self.grant("AT-2", refresh: "RT-2")), at: moment)
+        // A late report of the old token gets the new one.
+        #expect(state.rejected(0, reported: "AT-1", at: clock.now) == .stale)
+    }
+
+    @Test func aRejectedFreshTokenIsNotReplaced() {
+        var state = signedIn()
+        clock.jump(by: 59)
+        #expect(state.rejected(0, reported: "AT-1", at: clock.now) == .fresh(ageSeconds: 59))
+        #expect(state.inFlight == nil && !state.tokens[0].refreshing)
+        // Short-lived tokens: a tenth of the lifetime.
+        var short = State(tokenCount: 1)
+        _ = short.signIn(Self.grant("AT-S", refresh: "RT-S", lifetime: 20), at: moment)
+        #expect(short.rejected(0, reported: "AT-S", at: clock.now.adding(seconds: 1.5)) == .fresh(ageSeconds: 1))
+        guard case .refresh(let effects) = short.rejected(0, reported: "AT-S", at: clock.now.adding(seconds: 2)) else {
+            Issue.record("expected a refresh")
+            return
+        }
+        #expect(Self.sent(effects) == ["RT-S"])
+    }
+
+    @Test func aRejectedTokenWaitsForTheRetryTimerOrAHalt() {
+        var state = signedIn()
+        clock.jump(by: 120)
+        _ = state.refreshDue(0)
+        _ = state.grantLanded(.failed(.transient, summary: "down", retryAfter: nil), at: moment)
+        #expect(state.rejected(0, reported: "AT-1", at: clock.now) == .refresh([]))
+        #expect(!state.tokens[0].refreshing)
+    }
+
+    @Test func aRefreshTokenWithAnEndWarnsAheadAndEndsTheSession() {
+        var state = State(tokenCount: 2)
+        var grant = Self.grant("AT-1", refresh: "RT-1")
+        grant.refreshTokenLifetimeSeconds = 28_800
+        let effects = state.signIn(grant, at: moment)
+        let expiry = State.RefreshTokenExpiry(at: clock.now.adding(seconds: 28_800), wallSeconds: 1_000 + 28_800, lifetime: 28_800)
+        #expect(state.session == .signedIn(refreshToken: "RT-1", expiresAt: expiry))
+        // A tenth of 8 hours (48 minutes) ahead.
+        #expect(expiry.dueAt == clock.now.adding(seconds: 28_800 - 2_880))
+        #expect(effects.contains(.armExpiry(at: expiry.at)) && effects.contains(.armSignInDue(at: expiry.dueAt)))
+        // The extra token's grant brings no new refresh token: the end and its timers stay.
+        let minted = state.grantLanded(.granted(Self.grant("AT-X")), at: moment)
+        #expect(!minted.contains { if case .armSignInDue = $0 { true } else { false } })
+        #expect(state.session == .signedIn(refreshToken: "RT-1", expiresAt: expiry))
+        #expect(state.signInDue() == [.signInDue(expiry)])
+        let ended = state.sessionExpired()
+        #expect(state.session == .needsSignIn(reason: "the refresh token expired"))
+        #expect(ended.contains(.signInNeeded(reason: "the refresh token expired", notify: true)))
+        #expect(state.tokens.allSatisfy { $0.nextRefresh == nil } && state.demand(0).isEmpty)
+        #expect(state.signInDue().isEmpty && state.sessionExpired().isEmpty)
+        // An hour at most: a refresh token of 90 days is due an hour before its end.
+        #expect(RefreshPolicy.signInDueBefore(lifetime: 90 * 86_400) == 3_600)
+    }
+
+    @Test func aSignInBeforeTheEndReplacesTheRefreshTokenAndItsEnd() {
+        var state = State(tokenCount: 1)
+        var grant = Self.grant("AT-1", refresh: "RT-1")
+        grant.refreshTokenLifetimeSeconds = 100
+        _ = state.signIn(grant, at: moment)
+        _ = state.signInDue()
+        clock.jump(by: 95)
+        grant = Self.grant("AT-2", refresh: "RT-2")
+        grant.refreshTokenLifetimeSeconds = 100
+        let effects = state.signIn(grant, at: moment)
+        let end = clock.now.adding(seconds: 100)
+        #expect(effects.contains(.armExpiry(at: end)) && effects.contains(.armSignInDue(at: end.adding(seconds: -10))))
+        #expect(state.tokens[0].held?.usable(at: clock.now) == "AT-2")
+        // A refresh token without an end date clears the timers.
+        _ = state.refreshDue(0)
+        let plain = state.grantLanded(.granted(Self.grant("AT-4", refresh: "RT-4")), at: moment)
+        #expect(state.session == .signedIn(refreshToken: "RT-4"))
+        #expect(plain.contains(.cancelExpiry) && plain.contains(.cancelSignInDue))
+    }
+
     @Test func retiringAnswersEveryoneAndLeavesNothingToLand() {
         var state = signedIn(extras: 1)
         _ = state.refreshDue(0)

@@ -484,6 +484,133 @@ import Testing
             #expect(!text.contains("SECRET"), "\(event.event) logged a secret: \(text)")
         }
     }
+
+    /// What `rejected` replies at once (nil when the reply waits).
+    func rejectNow(_ h: AccountHarness, _ token: String, _ replies: Replies<TokenReply> = Replies()) -> TokenReply? {
+        let before = replies.values.count
+        h.account.rejected(h.account.slots[0], reported: token, replies.callback)
+        return replies.values.count > before ? replies.values.last : nil
+    }
+
+    @Test func fiftyReportsOfTheCurrentTokenMakeOneGrant() {
+        let h = AccountHarness()
+        h.signIn(Reply.grant(access: "AT-SECRET-1", refresh: "RT-SECRET-1"))
+        h.scheduler.advance(by: 61)
+        h.endpoint.enqueue(Reply.grant(access: "AT-SECRET-2", refresh: "RT-SECRET-2"))
+        let waiting = Replies<TokenReply>()
+        for _ in 0..<50 { #expect(rejectNow(h, "AT-SECRET-1", waiting) == nil) }
+        #expect(h.endpoint.callCount == 2 && h.endpoint.field("refresh_token", of: 1) == "RT-SECRET-1")
+        h.scheduler.completeOffloaded()
+        #expect(waiting.values == Array(repeating: .token("AT-SECRET-2"), count: 50))
+        // Reported after the new one landed: stale, answered at once without a grant.
+        #expect(rejectNow(h, "AT-SECRET-1") == .token("AT-SECRET-2"))
+        #expect(h.endpoint.callCount == 2)
+        #expect(h.events.filter { $0.event == "token_rejected" }.count == 51)
+        #expect(!h.events.contains { $0.message.contains("AT-SECRET") || $0.fields.values.contains { $0.contains("AT-SECRET") } })
+    }
+
+    @Test func aStaleReportGetsTheCurrentTokenWithoutAGrant() {
+        let h = AccountHarness()
+        h.signIn(Reply.grant(access: "AT-SECRET-1", refresh: "RT-SECRET-1"))
+        #expect(rejectNow(h, "AT-SECRET-0") == .token("AT-SECRET-1"))
+        #expect(h.endpoint.callCount == 1)
+        #expect(h.events.contains { $0.event == "token_rejected" && $0.fields["REJECTED"] == "stale" })
+    }
+
+    @Test func aFreshTokenRefusedIsExplainedFromItsClaims() {
+        let h = AccountHarness()
+        let payload = Base64.encodeURL(Array(#"{"aud":"https://api.contoso.test","scp":"user_impersonation Files.Read","roles":["Admin"]}"#.utf8))
+        let jwt = "eyJhbGciOiJub25lIn0.\(payload).c2ln"
+        h.signIn(Reply.grant(access: jwt, refresh: "RT-SECRET-1"))
+        h.scheduler.advance(by: 30)
+        guard case .error(let message)? = rejectNow(h, jwt) else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(message.contains("minted 30 s ago") && message.contains("refuses fresh tokens"))
+        #expect(message.contains("audience https://api.contoso.test and scopes user_impersonation Files.Read Admin"))
+        #expect(message.contains("`resource` or `scopes`"))
+        #expect(h.endpoint.callCount == 1)
+        #expect(h.events.contains { $0.event == "token_rejected" && $0.fields["REJECTED"] == "fresh" })
+        #expect(!h.events.contains { $0.message.contains(jwt) })
+        // Not a JWT: nothing to show, the rest of the sentence stands.
+        #expect(AccessTokenClaims(token: "opaque-token") == nil)
+        #expect(AccessTokenClaims(token: "a.bm90IGpzb24.c") == nil)
+    }
+
+    @Test func aRefusedTokenIsNeverHandedBack() {
+        let h = AccountHarness()
+        h.signIn(Reply.grant(access: "AT-SECRET-1", refresh: "RT-SECRET-1"))
+        h.scheduler.advance(by: 120)
+        h.endpoint.enqueue(Reply.json(503, #"{"error":"temporarily_unavailable"}"#))
+        let replies = Replies<TokenReply>()
+        #expect(rejectNow(h, "AT-SECRET-1", replies) == nil)
+        h.scheduler.completeOffloaded()
+        guard case .error(let message)? = replies.values.first else {
+            Issue.record("expected an error, got \(replies.values)")
+            return
+        }
+        #expect(message.hasPrefix("work's token was refused and there is no other yet: account work has no valid token"))
+        // While the retry timer owns the next attempt, a report is answered at once, without a grant.
+        guard case .error? = rejectNow(h, "AT-SECRET-1") else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(h.endpoint.callCount == 2)
+    }
+
+    static func adfsGrant(access: String, refresh: String, refreshLifetime: Int) -> Result<HTTPResponseMessage, TransportFailure> {
+        Reply.json(
+            200,
+            #"{"access_token":"\#(access)","token_type":"bearer","expires_in":3600,"refresh_token":"\#(refresh)","refresh_token_expires_in":\#(refreshLifetime)}"#)
+    }
+
+    @Test func aRefreshTokenWithAnEndIsAnnouncedOnceAndASignInReplacesIt() throws {
+        let h = AccountHarness()
+        let start = h.scheduler.now
+        h.signIn(Self.adfsGrant(access: "AT-SECRET-1", refresh: "RT-SECRET-1", refreshLifetime: 100))
+        guard case .object(let status) = h.account.status(), case .string(let end)? = status["refresh_token_expires_at"] else {
+            Issue.record("no refresh_token_expires_at in \(h.account.status())")
+            return
+        }
+        #expect(end.count == 20 && end.hasSuffix("Z") && end.dropFirst(10).hasPrefix("T"), "\(end)")
+        h.scheduler.advance(to: start.adding(seconds: 89))
+        #expect(!h.events.contains { $0.event == "signin_due" })
+        h.scheduler.advance(to: start.adding(seconds: 90))
+        let due = h.events.filter { $0.event == "signin_due" }
+        #expect(due.count == 1 && due.first?.message == "account work: the refresh token ends in 10 s (\(end)); sign in again before then at \(AccountHarness.signInURL)")
+        #expect(due.first?.fields["REFRESH_TOKEN_EXPIRES_AT"] == end)
+        #expect(h.needsPerson.filter { $0.hasPrefix("signin_due: ") }.count == 1)
+        // Signed in again before the end: no gap, and the old end passes unnoticed.
+        h.scheduler.advance(to: start.adding(seconds: 95))
+        h.signIn(Self.adfsGrant(access: "AT-SECRET-2", refresh: "RT-SECRET-2", refreshLifetime: 100))
+        h.scheduler.advance(to: start.adding(seconds: 150))
+        #expect(h.requestNow() == .token("AT-SECRET-2"))
+        #expect(h.state == "signed_in")
+        #expect(!h.events.contains { $0.event == "signin_needed" })
+        #expect(h.events.filter { $0.event == "signin_due" }.count == 1)
+        guard case .signedIn(_, let expiry?) = h.account.state.session else {
+            Issue.record("no end date after the second sign-in: \(h.account.state.session)")
+            return
+        }
+        #expect(expiry.at == start.adding(seconds: 195))
+    }
+
+    @Test func withoutASignInTheAccountNeedsThePersonWhenTheRefreshTokenEnds() {
+        let h = AccountHarness()
+        let start = h.scheduler.now
+        h.signIn(Self.adfsGrant(access: "AT-SECRET-1", refresh: "RT-SECRET-1", refreshLifetime: 100))
+        h.scheduler.advance(to: start.adding(seconds: 100))
+        #expect(h.events.contains { $0.event == "signin_needed" && $0.fields["REASON"] == "the refresh token expired" })
+        #expect(h.needsPerson.last?.hasPrefix("signin_needed: ") == true)
+        // The access token lives on; once it expires no grant presents the ended refresh token.
+        #expect(h.requestNow() == .token("AT-SECRET-1"))
+        h.scheduler.advance(to: start.adding(seconds: 3600))
+        #expect(h.requestNow() == Self.needsSignIn)
+        #expect(h.endpoint.callCount == 1)
+        guard case .object(let status) = h.account.status() else { return }
+        #expect(status["refresh_token_expires_at"] == nil)
+    }
 }
 
 extension ManualScheduler {

@@ -22,6 +22,13 @@ import Testing
         #expect(!HTTPDate.format(.max).isEmpty)
     }
 
+    @Test func rfc3339() {
+        #expect(HTTPDate.formatRFC3339(784_111_777) == "1994-11-06T08:49:37Z")
+        #expect(HTTPDate.formatRFC3339(0) == "1970-01-01T00:00:00Z")
+        #expect(HTTPDate.formatRFC3339(951_782_400) == "2000-02-29T00:00:00Z")
+        #expect(HTTPDate.formatRFC3339(-1) == "1969-12-31T23:59:59Z")
+    }
+
     @Test func roundTrip() {
         var random = SplitMix64(seed: 7)
         for _ in 0..<2000 {
