@@ -16,7 +16,8 @@ extension Daemon {
             return
         }
         guard ["token", "signin", "refresh", "rejected"].contains(command) else {
-            reply("error: unknown request \"\(Logger.sanitize(String(line.prefix(40))))\"; \(Self.controlUsage)")
+            // The command word only: the rest of a mistyped line (`reject work TOKEN`) may be a token.
+            reply("error: unknown request \"\(Logger.sanitize(String(command.prefix(40))))\"; \(Self.controlUsage)")
             return
         }
         // `rejected` carries the refused token after the name; it is never echoed back.

@@ -150,6 +150,8 @@ extension Substring {
         #expect(try daemon.control("token work") == "error: account work needs sign-in: open \(signIn)")
         #expect(try daemon.control("signin work") == signIn)
         #expect(try daemon.control("frobnicate") == "error: unknown request \"frobnicate\"; \(Daemon.controlUsage)")
+        // A mistyped command never sends the rest of its line back: it may hold a token.
+        #expect(try daemon.control("reject work eyJ0eXAi.secret") == "error: unknown request \"reject\"; \(Daemon.controlUsage)")
         #expect(try daemon.control("token") == "error: token needs exactly one account name; \(Daemon.controlUsage)")
         #expect(try daemon.control("") == "error: empty request; \(Daemon.controlUsage)")
         #expect(try daemon.control("token nosuch") == "error: no account named \"nosuch\"; configured: work")
