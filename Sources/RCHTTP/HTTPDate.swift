@@ -34,6 +34,18 @@ public enum HTTPDate {
             + "\(twoDigits(Int(secondOfDay % 60))) GMT"
     }
 
+    /// RFC 3339 in UTC to the second, `1994-11-06T08:49:37Z`: what JSON clients (Kubernetes'
+    /// ExecCredential, the `json` token format) expect for a moment.
+    public static func rfc3339(_ epochSeconds: Int64) -> String {
+        let days = floorDivide(epochSeconds, 86_400)
+        let secondOfDay = (epochSeconds % 86_400 + 86_400) % 86_400
+        let (year, month, day) = civilDate(fromDays: days)
+        let yearText = String(year)
+        return "\(String(repeating: "0", count: max(0, 4 - yearText.count)))\(yearText)-\(twoDigits(month))-\(twoDigits(day))T"
+            + "\(twoDigits(Int(secondOfDay / 3600))):\(twoDigits(Int(secondOfDay / 60 % 60))):"
+            + "\(twoDigits(Int(secondOfDay % 60)))Z"
+    }
+
     /// " 06 Nov 1994 08:49:37 GMT" after the comma.
     private static func parseIMFFixdate(_ bytes: ArraySlice<UInt8>) -> Int64? {
         var reader = Reader(bytes: bytes)
