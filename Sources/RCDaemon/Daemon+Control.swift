@@ -3,10 +3,10 @@ import RCJSON
 /// `control.sock`: one request line, one reply line.
 extension Daemon {
     /// The commands `control.sock` understands.
-    static let controlUsage = "expected one of: status, token NAME[.TOKEN], signin NAME, refresh NAME[.TOKEN]"
+    static let controlUsage = "expected one of: status, token NAME[.TOKEN] [FORMAT], signin NAME, refresh NAME[.TOKEN]"
 
     func control(_ line: String, reply: @escaping (String) -> Void) {
-        let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard let command = words.first else {
             reply("error: empty request; \(Self.controlUsage)")
             return
@@ -18,6 +18,18 @@ extension Daemon {
         guard ["token", "signin", "refresh"].contains(command) else {
             reply("error: unknown request \"\(Logger.sanitize(String(line.prefix(40))))\"; \(Self.controlUsage)")
             return
+        }
+        // `token NAME FORMAT [user=...] [host=...] [port=...]`: the format's words come off
+        // first, so that the name is checked as for every other command.
+        var format: TokenFormatRequest?
+        if command == "token", words.count > 2 {
+            switch TokenFormatRequest.parse(Array(words[2...])) {
+            case .success(let request): format = request
+            case .failure(let problem):
+                reply("error: \(problem)")
+                return
+            }
+            words.removeSubrange(2...)
         }
         guard words.count == 2 else {
             reply("error: \(command) needs exactly one account name; \(Self.controlUsage)")
@@ -39,7 +51,11 @@ extension Daemon {
         }
         switch command {
         case "token":
-            requestToken(label: slot.label, reply: reply)
+            if let format, format.format != .raw {
+                formattedToken(account, slot, format, reply: reply)
+            } else {
+                requestToken(label: slot.label, reply: reply)
+            }
         case "signin":
             reply(account.signInURL)
         default:
