@@ -7,8 +7,11 @@ struct CommandRun {
     let stdout: String
     let stderr: String
 
-    /// Runs `executable` with `arguments` and `environment`, killing it after `timeout` seconds.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 10) throws -> CommandRun {
+    /// Runs `executable` with `arguments` and `environment`, killing it after `timeout` seconds;
+    /// `input` is its standard input (none: /dev/null).
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil, timeout: Double = 10
+    ) throws -> CommandRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -17,11 +20,17 @@ struct CommandRun {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
         do {
             try process.run()
         } catch {
             throw HarnessFailure("cannot start \(executable): \(error)")
+        }
+        if let stdin, let input {
+            // A few short lines: they fit the pipe, so this does not wait for the child.
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
         }
         let outCapture = LogCapture(reading: out.fileHandleForReading)
         let errCapture = LogCapture(reading: err.fileHandleForReading)
