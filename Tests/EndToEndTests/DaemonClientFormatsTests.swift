@@ -55,12 +55,7 @@ import Testing
             tls = try TLSTestProvider()
             daemon = try DaemonProcess(accounts: [("work", tls.account(extra: [("user", .string(mailbox))]))], caPEM: tls.caPEM)
             let directory = daemon.directory
-            // README: git, Azure DevOps (here a host of its own, as the helper ignores it).
-            try """
-            [credential "https://dev.example.com"]
-            \thelper =
-            \thelper = !redirect-catcher git-credential work
-            """.write(toFile: directory + "/gitconfig", atomically: true, encoding: .utf8)
+            try writeGitConfig(urls: ["https://dev.example.com"])
             // README: kubectl, an AKS cluster (here the provider, which checks the token).
             try """
             apiVersion: v1
@@ -83,6 +78,13 @@ import Testing
                   args: [kubectl-credential, work]
                   interactiveMode: Never
             """.write(toFile: directory + "/kubeconfig", atomically: true, encoding: .utf8)
+        }
+
+        /// README: git with Azure DevOps, for each of `urls` (here hosts of their own: the
+        /// helper does not look at the host).
+        func writeGitConfig(urls: [String]) throws {
+            let sections = urls.map { "[credential \"\($0)\"]\n\thelper =\n\thelper = !redirect-catcher git-credential work\n" }
+            try sections.joined().write(toFile: daemon.directory + "/gitconfig", atomically: true, encoding: .utf8)
         }
 
         func stop() {
@@ -218,5 +220,46 @@ import Testing
         let parts = String(decoding: decoded, as: UTF8.self).components(separatedBy: "\u{1}")
         #expect(parts.count == 4 && parts[0] == "user=\(Self.mailbox)" && parts[1].hasPrefix("auth=Bearer "))
         #expect(tls.provider.isValid(accessToken: String(parts[1].dropFirst("auth=Bearer ".count))))
+    }
+
+    /// `git clone` over HTTP from a server that serves only a request whose password the
+    /// provider accepts, with nothing but the README's helper lines.
+    @Test func gitClonesWithTheHelpersToken() throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        let git = try Self.tool("git")
+        let directory = setup.daemon.directory
+        let identity = ["-c", "user.name=Tester", "-c", "user.email=tester@example.com"]
+        for arguments in [
+            ["init", "-q", "--bare", "-b", "main", directory + "/repos/project.git"],
+            ["init", "-q", "-b", "main", directory + "/source"],
+        ] {
+            let run = try setup.run(git, arguments)
+            guard run.status == 0 else { throw HarnessFailure("git \(arguments): \(run)") }
+        }
+        try "cloned with a token from redirect-catcher\n".write(toFile: directory + "/source/README", atomically: true, encoding: .utf8)
+        for arguments in [
+            ["-C", directory + "/source", "add", "README"], identity + ["-C", directory + "/source", "commit", "-q", "-m", "first"],
+            ["-C", directory + "/source", "push", "-q", directory + "/repos/project.git", "main"],
+        ] {
+            let run = try setup.run(git, arguments)
+            guard run.status == 0 else { throw HarnessFailure("git \(arguments): \(run)") }
+        }
+        let server = try SpawnedProcess(
+            try Self.python(), [Self.repository + "/Tests/Clients/git_server.py", directory + "/repos", setup.providerBase, setup.caFile],
+            environment: setup.environment)
+        defer { server.stop() }
+        let portLine = try server.log.waitForLine(containing: "port=", timeout: 30)
+        let origin = "http://127.0.0.1:\(portLine.dropFirst("port=".count))"
+        try setup.writeGitConfig(urls: [origin])
+
+        let refused = try setup.run(git, ["clone", "-q", origin + "/project.git", directory + "/before"])
+        #expect(refused.status != 0 && refused.stderr.contains("error: account work needs sign-in: open \(setup.daemon.signInURL("work"))"), "\(refused)")
+
+        try DaemonEndToEndTests.signIn(setup.daemon, setup.tls, account: "work")
+        let cloned = try setup.run(git, ["clone", "-q", origin + "/project.git", directory + "/after"])
+        #expect(cloned.status == 0, "\(cloned)\n\(server.log.text)")
+        let text = try? String(contentsOfFile: directory + "/after/README", encoding: .utf8)
+        #expect(text == "cloned with a token from redirect-catcher\n")
     }
 }
