@@ -16,6 +16,7 @@ struct AccountContext {
         "provider", "tenant", "authority", "authorize_url", "token_url", "issuer", "client_id", "client_secret",
         "client_secret_file", "client_certificate_file", "client_key_file", "client_assertion_alg", "client_auth",
         "scopes", "resource", "redirect_uri", "response_mode", "extra_authorize_params", "ca_file", "tokens",
+        "user",
     ]
 
     mutating func account(name: String, node: ConfigNode) throws(ConfigError) -> AccountSettings {
@@ -130,12 +131,18 @@ struct AccountContext {
             caFile = path
         }
 
+        let user = try node.member("user").map { (userNode) throws(ConfigError) in
+            let text = try userNode.string()
+            if let problem = TokenFormatRequest.userProblem(text) { throw userNode.error(problem) }
+            return text
+        }
+
         return AccountSettings(
             name: name, provider: provider, authorizeURL: authorizeURL, tokenURL: tokenURL, issuer: issuer,
             clientID: clientID, clientSecret: clientSecret, clientAuth: clientAuth, clientCertificate: clientCertificate,
             scopes: scopes, resource: resource,
             redirectURI: redirectURI, responseMode: responseMode, extraAuthorizeParams: extras, caFile: caFile,
-            tokens: tokens, discoversEndpoints: discoversEndpoints)
+            tokens: tokens, discoversEndpoints: discoversEndpoints, user: user)
     }
 
     private func checkName(_ name: String, node: ConfigNode) throws(ConfigError) {

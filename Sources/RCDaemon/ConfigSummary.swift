@@ -29,6 +29,7 @@ public enum ConfigSummary {
             if let resource = account.resource { lines.append("  resource: \(resource)") }
             lines.append("  redirect_uri: \(account.redirectURI) (response_mode \(account.responseMode == .formPost ? "form_post" : "query"))")
             if let ca = account.caFile { lines.append("  ca_file: \(ca)") }
+            if let user = account.user { lines.append("  user: \(user)") }
             lines.append("  socket: \(Daemon.socketPath(account.name, in: socketDirectory))")
             for token in account.tokens {
                 var audience: [String] = []

@@ -3,10 +3,11 @@ import RCJSON
 /// `control.sock`: one request line, one reply line.
 extension Daemon {
     /// The commands `control.sock` understands.
-    static let controlUsage = "expected one of: status, token NAME[.TOKEN], signin NAME, refresh NAME[.TOKEN], rejected NAME[.TOKEN] TOKEN"
+    static let controlUsage =
+        "expected one of: status, token NAME[.TOKEN] [FORMAT], signin NAME, refresh NAME[.TOKEN], rejected NAME[.TOKEN] TOKEN"
 
     func control(_ line: String, reply: @escaping (String) -> Void) {
-        let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard let command = words.first else {
             reply("error: empty request; \(Self.controlUsage)")
             return
@@ -19,6 +20,18 @@ extension Daemon {
             // The command word only: the rest of a mistyped line (`reject work TOKEN`) may be a token.
             reply("error: unknown request \"\(Logger.sanitize(String(command.prefix(40))))\"; \(Self.controlUsage)")
             return
+        }
+        // `token NAME FORMAT [user=...] [host=...] [port=...]`: the format's words come off
+        // first, so that the name is checked as for every other command.
+        var format: TokenFormatRequest?
+        if command == "token", words.count > 2 {
+            switch TokenFormatRequest.parse(Array(words[2...])) {
+            case .success(let request): format = request
+            case .failure(let problem):
+                reply("error: \(problem)")
+                return
+            }
+            words.removeSubrange(2...)
         }
         // `rejected` carries the refused token after the name; it is never echoed back.
         guard words.count == (command == "rejected" ? 3 : 2) else {
@@ -43,7 +56,11 @@ extension Daemon {
         }
         switch command {
         case "token":
-            requestToken(label: label, reply: reply)
+            if let format, format.format != .raw {
+                formattedToken(account, slot, format, reply: reply)
+            } else {
+                requestToken(label: label, reply: reply)
+            }
         case "signin":
             reply(account.signInURL)
         case "rejected":

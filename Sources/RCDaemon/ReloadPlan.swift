@@ -17,11 +17,19 @@ struct ReloadPlan: Equatable {
         for settings in new {
             switch before[settings.name] {
             case nil: added.append(settings.name)
-            case let previous? where previous == settings: kept.append(settings.name)
+            case let previous? where Self.signInPart(previous) == Self.signInPart(settings): kept.append(settings.name)
             case _?: changed.append(settings.name)
             }
         }
         removed = old.map(\.name).filter { !names.contains($0) }
+    }
+
+    /// The settings that shape a token: all but `user`, which only the token formats read
+    /// (from the config in force), so changing it keeps the tokens.
+    static func signInPart(_ settings: AccountSettings) -> AccountSettings {
+        var settings = settings
+        settings.user = nil
+        return settings
     }
 
     /// "1 kept, 1 added, 0 changed, 1 removed".

@@ -34,8 +34,9 @@ public enum HTTPDate {
             + "\(twoDigits(Int(secondOfDay % 60))) GMT"
     }
 
-    /// RFC 3339 in UTC ("1994-11-06T08:49:37Z"), for dates a script reads from JSON; it lives
-    /// here for the calendar arithmetic the HTTP forms already need.
+    /// RFC 3339 in UTC to the second ("1994-11-06T08:49:37Z"), for moments a script or a JSON
+    /// client reads (status, the `json` token format, Kubernetes' ExecCredential); it lives here
+    /// for the calendar arithmetic the HTTP forms already need.
     public static func formatRFC3339(_ epochSeconds: Int64) -> String {
         let days = floorDivide(epochSeconds, 86_400)
         let secondOfDay = (epochSeconds % 86_400 + 86_400) % 86_400

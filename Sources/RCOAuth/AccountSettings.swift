@@ -30,6 +30,9 @@ public struct AccountSettings: Sendable, Equatable {
     /// True while `authorizeURL` and `tokenURL` are still to be read from the issuer's metadata
     /// (OpenID Connect Discovery or RFC 8414), which the daemon does at start-up.
     public var discoversEndpoints: Bool
+    /// The mailbox address (or other user name) the SASL token formats name; it takes no part
+    /// in signing in, so a reload that changes only it keeps the account's tokens.
+    public var user: String?
 
     public init(
         name: String, provider: Provider, authorizeURL: String, tokenURL: String, issuer: String? = nil,
@@ -37,7 +40,7 @@ public struct AccountSettings: Sendable, Equatable {
         scopes: [String] = [],
         resource: String? = nil, redirectURI: String, responseMode: ResponseMode = .query,
         extraAuthorizeParams: [AuthorizeParameter] = [], caFile: String? = nil, tokens: [ExtraToken] = [],
-        discoversEndpoints: Bool = false
+        discoversEndpoints: Bool = false, user: String? = nil
     ) {
         self.name = name
         self.provider = provider
@@ -56,6 +59,7 @@ public struct AccountSettings: Sendable, Equatable {
         self.caFile = caFile
         self.tokens = tokens
         self.discoversEndpoints = discoversEndpoints
+        self.user = user
     }
 
     /// True when a `nonce` goes with each sign-in: OpenID Connect is in play.
@@ -89,6 +93,7 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
         if let caFile { parts.append("caFile: \(caFile)") }
         if !tokens.isEmpty { parts.append("tokens: " + tokens.map(\.name).joined(separator: " ")) }
         if discoversEndpoints { parts.append("discoversEndpoints: true") }
+        if let user { parts.append("user: \(user)") }
         return "AccountSettings(" + parts.joined(separator: ", ") + ")"
     }
 
@@ -105,6 +110,7 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
                 "scopes": scopes, "resource": resource as Any, "redirectURI": redirectURI,
                 "responseMode": responseMode, "extraAuthorizeParams": extraAuthorizeParams, "caFile": caFile as Any,
                 "tokens": tokens.map(\.name), "discoversEndpoints": discoversEndpoints,
+                "user": user as Any,
             ],
             displayStyle: .struct)
     }

@@ -80,17 +80,46 @@ let accountOrTokenArgument = ArgumentSpec(
     "name", help: "The account name, or ACCOUNT.TOKEN for one of its extra tokens.",
     completion: .listedBy([CompleteNamesCommand.name]))
 
-/// `redirect-catcher token NAME`.
+/// `redirect-catcher token NAME [--format FORMAT [--user ADDRESS] [--host HOST] [--port PORT]]`.
 struct Token: Subcommand {
     static let spec = CommandSpec(
-        name: "token", abstract: "Print the account's current access token (as `nc -U ACCOUNT.sock` does).",
+        name: "token", abstract: "Print the account's current access token (as `nc -U ACCOUNT.sock` does), or it in a client's format.",
+        options: [
+            .value(
+                "format", ValueSpec("format", .choice(TokenFormat.allCases.map(\.rawValue)), default: TokenFormat.raw.rawValue),
+                help: "raw (the token), header (Authorization: Bearer TOKEN), json (with expires_at and expires_in), xoauth2 or oauthbearer (base64 SASL initial responses)."),
+            .value("user", ValueSpec("address"), help: "The mailbox address for xoauth2 and oauthbearer; default: the account's user key."),
+            .value("host", ValueSpec("host"), help: "The mail server's host name, which oauthbearer carries."),
+            .value("port", ValueSpec("port", .integer(1...65_535)), help: "The mail server's port, which oauthbearer carries."),
+        ],
         arguments: [accountOrTokenArgument])
 
     var name: String
+    var format: TokenFormatRequest
 
-    init(_ invocation: Invocation) { name = invocation.argument("name") ?? "" }
+    init(_ invocation: Invocation) {
+        name = invocation.argument("name") ?? ""
+        format = TokenFormatRequest(
+            format: invocation.value("format").flatMap(TokenFormat.init(rawValue:)) ?? .raw, user: invocation.value("user"),
+            host: invocation.value("host"), port: invocation.integer("port"))
+    }
 
-    func run(environment: [String: String]) throws { try relay(try controlRequest("token \(name)", environment: environment)) }
+    func run(environment: [String: String]) throws {
+        let sasl = format.format == .xoauth2 || format.format == .oauthbearer
+        if !sasl, format.user != nil || format.host != nil || format.port != nil {
+            throw Failure.usage("--user, --host and --port go with --format xoauth2 or oauthbearer", command: Self.spec)
+        }
+        if format.format == .xoauth2, format.host != nil || format.port != nil {
+            throw Failure.usage("--host and --port go with --format oauthbearer (XOAUTH2 does not carry them)", command: Self.spec)
+        }
+        // The daemon checks the values as well; checking here turns a bad one into a usage error.
+        if let problem = format.user.flatMap(TokenFormatRequest.userProblem) ?? format.host.flatMap(TokenFormatRequest.hostProblem) {
+            throw Failure.usage(problem, command: Self.spec)
+        }
+        // A plain `token NAME` stays the line it always was.
+        let words = format.format == .raw ? [name] : [name] + format.controlWords
+        try relay(try controlRequest("token " + words.joined(separator: " "), environment: environment))
+    }
 }
 
 /// `redirect-catcher signin NAME`.

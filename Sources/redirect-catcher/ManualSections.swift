@@ -43,6 +43,9 @@ enum ManualSections {
         ManualEntry(
             "tokens",
             "More tokens from the same sign-in, each on its own socket ACCOUNT.TOKEN.sock: an object from a token name to {\"scopes\": [...]} or {\"resource\": \"...\"}."),
+        ManualEntry(
+            "user",
+            "The mailbox address that token --format xoauth2 and oauthbearer name when --user is not given; changing it keeps the tokens."),
     ]
 
     static let environment: [ManualEntry] = [

@@ -8,7 +8,8 @@ import RCSystem
 @main
 enum RedirectCatcher {
     static let subcommands: [any Subcommand.Type] = [
-        Run.self, CheckConfig.self, Status.self, Token.self, SignIn.self, Refresh.self, Rejected.self, Demo.self,
+        Run.self, CheckConfig.self, Status.self, Token.self, SignIn.self, Refresh.self, Rejected.self,
+        GitCredentialHelper.self, KubectlCredential.self, Demo.self,
     ]
     /// Parsed like the others, listed nowhere: the daemon and the completion scripts run these
     /// themselves.

@@ -20,17 +20,23 @@ import Testing
     @Test func theCommandsAndOptionsPromised() {
         #expect(table.name == "redirect-catcher")
         #expect(table.version == Version.current)
-        #expect(table.commands.map(\.name) == ["run", "check-config", "status", "token", "signin", "refresh", "rejected", "demo"])
+        #expect(
+            table.commands.map(\.name) == [
+                "run", "check-config", "status", "token", "signin", "refresh", "rejected", "git-credential", "kubectl-credential",
+                "demo",
+            ])
         func options(_ name: String) -> [String] { table.command(named: name)?.options.map(\.synopsis) ?? [] }
         #expect(options("run") == ["--config <path>", "--log-level <log-level>"])
         #expect(options("check-config") == ["--config <path>"])
         #expect(options("status") == ["--json"])
         #expect(options("demo") == ["--port <port>", "--token-lifetime <token-lifetime>", "--walkthrough", "--provider-only"])
         #expect(table.command(named: "demo")?.visibleOptions.map(\.name) == ["port", "token-lifetime", "walkthrough"])
-        for name in ["token", "signin", "refresh", "rejected"] {
+        #expect(options("token") == ["--format <format>", "--user <address>", "--host <host>", "--port <port>"])
+        for name in ["token", "signin", "refresh", "rejected", "kubectl-credential"] {
             #expect(table.command(named: name)?.arguments.map(\.name) == ["name"], "\(name)")
-            #expect(options(name).isEmpty, "\(name)")
+            #expect(name == "token" || options(name).isEmpty, "\(name)")
         }
+        #expect(table.command(named: "git-credential")?.arguments.map(\.name) == ["name", "operation"])
     }
 
     /// `exchange-helper`, which the daemon starts for each token request, parses like any
@@ -55,11 +61,14 @@ import Testing
         #expect(!table.commands.contains { $0.name == "complete-names" })
         #expect(try !#require(HelpText.render(table, command: nil)).contains("complete-names"))
         #expect(!ManualPage.render(table, date: ManualDate(secondsSinceEpoch: 0)).contains("complete\\-names"))
-        let completions = ["token": ["complete-names"], "refresh": ["complete-names"], "rejected": ["complete-names"], "signin": ["complete-names", "--accounts"]]
+        let completions = [
+            "token": ["complete-names"], "refresh": ["complete-names"], "rejected": ["complete-names"],
+            "signin": ["complete-names", "--accounts"], "git-credential": ["complete-names"], "kubectl-credential": ["complete-names"],
+        ]
         for (name, arguments) in completions {
             #expect(table.command(named: name)?.arguments.first?.completion == .listedBy(arguments), "\(name)")
         }
-        #expect(table.commands.filter { $0.arguments.contains { $0.completion != .none } }.count == 4)
+        #expect(table.commands.filter { $0.arguments.contains { $0.completion != .none } }.count == 6)
     }
 
     @Test func runReadsItsOptions() throws {
@@ -79,6 +88,13 @@ import Testing
         #expect(Token(try invocation(["token", "work.dynamics"])).name == "work.dynamics")
         #expect(SignIn(try invocation(["signin", "dynamics"])).name == "dynamics")
         #expect(Refresh(try invocation(["refresh", "--", "-odd"])).name == "-odd")
+        #expect(Token(try invocation(["token", "mail"])).format == TokenFormatRequest(format: .raw))
+        #expect(
+            Token(try invocation(["token", "mail", "--format", "oauthbearer", "--user", "me@example.com", "--host", "imap.example.com", "--port=993"]))
+                .format == TokenFormatRequest(format: .oauthbearer, user: "me@example.com", host: "imap.example.com", port: 993))
+        let git = GitCredentialHelper(try invocation(["git-credential", "work.devops", "get"]))
+        #expect(git.name == "work.devops" && git.operation == "get")
+        #expect(KubectlCredential(try invocation(["kubectl-credential", "aks"])).name == "aks")
     }
 
     @Test func demoDefaultsAndValues() throws {
@@ -131,6 +147,9 @@ import Testing
         for arguments in [
             ["bogus"], ["status", "--jsn"], ["token"], ["run", "--log-level", "loud"], ["demo", "--port", "abc"],
             ["token", "a", "b"], ["run", "--config"], ["--generate-completion-script", "ksh"],
+            ["token", "a", "--format", "yaml"], ["token", "a", "--user", "me@example.com"], ["token", "a", "--format", "json", "--port", "1"],
+            ["token", "a", "--format", "xoauth2", "--host", "imap.example.com"], ["token", "a", "--format", "xoauth2", "--user", "a b"],
+            ["token", "a", "--format", "oauthbearer", "--port", "0"], ["git-credential", "a"], ["kubectl-credential"],
         ] {
             #expect(RedirectCatcher.execute(arguments, environment: environment) == 64, "\(arguments)")
         }

@@ -56,7 +56,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: script) }
         #expect(
             try bashCompletions(["redirect-catcher", ""], script: script) == [
-                "run", "check-config", "status", "token", "signin", "refresh", "rejected", "demo", "help", "--help", "--version",
+                "run", "check-config", "status", "token", "signin", "refresh", "rejected", "git-credential", "kubectl-credential",
+                "demo", "help", "--help", "--version",
             ])
         #expect(try bashCompletions(["redirect-catcher", "ch"], script: script) == ["check-config"])
         #expect(try bashCompletions(["redirect-catcher", "help", "s"], script: script) == ["status", "signin"])
@@ -70,6 +71,7 @@ import Testing
         #expect(try bashCompletions(["redirect-catcher", "demo", "--w"], script: script) == ["--walkthrough"])
         #expect(try bashCompletions(["redirect-catcher", "demo", "--p"], script: script) == ["--port"])
         #expect(try bashCompletions(["redirect-catcher", "token", ""], script: script) == [])
+        #expect(try bashCompletions(["redirect-catcher", "token", "--format", ""], script: script) == TokenFormat.allCases.map(\.rawValue))
         let directory = (script as NSString).deletingLastPathComponent + "/"
         let files = try bashCompletions(["redirect-catcher", "check-config", "--config", script], script: script)
         #expect(files == [script], "\(directory)")
@@ -129,7 +131,7 @@ import Testing
         #expect(try complete(["redirect-catcher", "signin", ""]) == ["work", "home"])
         // Only the first argument; options still complete; status takes no name.
         #expect(try complete(["redirect-catcher", "token", "work", ""]) == [])
-        #expect(try complete(["redirect-catcher", "token", "--"]) == ["--help", "--version"])
+        #expect(try complete(["redirect-catcher", "token", "--"]) == ["--format", "--user", "--host", "--port", "--help", "--version"])
         #expect(try complete(["redirect-catcher", "status", ""]) == ["--json", "--help", "--version"])
         // A broken config completes nothing, and says nothing.
         try "{\"accounts\": {\"work\": ".write(toFile: home + "/redirect-catcher/config.json", atomically: true, encoding: .utf8)

@@ -7,8 +7,8 @@ struct CommandRun {
     let stdout: String
     let stderr: String
 
-    /// Runs `executable` with `arguments` and `environment`, `input` on its stdin (nothing by
-    /// default), killing it after `timeout` seconds.
+    /// Runs `executable` with `arguments` and `environment`, killing it after `timeout` seconds;
+    /// `input` is its standard input (none: /dev/null).
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil, timeout: Double = 10
     ) throws -> CommandRun {
@@ -28,6 +28,7 @@ struct CommandRun {
             throw HarnessFailure("cannot start \(executable): \(error)")
         }
         if let stdin, let input {
+            // A few short lines: they fit the pipe, so this does not wait for the child.
             stdin.fileHandleForWriting.write(Data(input.utf8))
             try? stdin.fileHandleForWriting.close()
         }

@@ -70,7 +70,8 @@ import Testing
                   "scopes": ["openid", "offline_access"],
                   "redirect_uri": "http://[::1]/cb",
                   "response_mode": "form_post",
-                  "ca_file": "/etc/hostname"
+                  "ca_file": "/etc/hostname",
+                  "user": "alex@mail.acme-corp.net"
                 }
               }
             }
@@ -121,6 +122,8 @@ import Testing
         #expect(intranet.redirectURI == "http://[::1]:8400/cb")
         #expect(intranet.responseMode == .formPost)
         #expect(intranet.caFile == "/etc/hostname")
+        #expect(intranet.user == "alex@mail.acme-corp.net")
+        #expect(config.accounts[0].user == nil)
         #expect(intranet.issuer == "https://sso.example.com")
     }
 
@@ -192,7 +195,7 @@ import Testing
 
     static let accountErrorCases: [(String, String, String)] = [
         (generic + #", "client_secrets": "x""#, "accounts.a.client_secrets",
-         "unknown key; valid keys are: provider, tenant, authority, authorize_url, token_url, issuer, client_id, client_secret, client_secret_file, client_certificate_file, client_key_file, client_assertion_alg, client_auth, scopes, resource, redirect_uri, response_mode, extra_authorize_params, ca_file, tokens"),
+         "unknown key; valid keys are: provider, tenant, authority, authorize_url, token_url, issuer, client_id, client_secret, client_secret_file, client_certificate_file, client_key_file, client_assertion_alg, client_auth, scopes, resource, redirect_uri, response_mode, extra_authorize_params, ca_file, tokens, user"),
         (#""provider": "okta", "client_id": "c""#, "accounts.a.provider", "unknown provider \"okta\": use generic, entra, entra-v1 or adfs"),
         (#""provider": 1"#, "accounts.a.provider", "expected a string, got a number"),
         (#""token_url": "https://x/t", "client_id": "c""#, "accounts.a.authorize_url", "required for a generic account (or set only issuer to discover both, or set provider to entra, entra-v1 or adfs)"),
@@ -237,6 +240,8 @@ import Testing
         (generic + #", "extra_authorize_params": {"prompt": true}"#, "accounts.a.extra_authorize_params.prompt", "expected a string, got a boolean"),
         (generic + #", "extra_authorize_params": ["prompt"]"#, "accounts.a.extra_authorize_params", "expected an object, got an array"),
         (generic + #", "ca_file": "/nonexistent/ca.pem""#, "accounts.a.ca_file", "cannot read /nonexistent/ca.pem: No such file or directory"),
+        (generic + #", "user": "two words@example.com""#, "accounts.a.user", TokenFormatRequest.userProblem(" ") ?? ""),
+        (generic + #", "user": 7"#, "accounts.a.user", "expected a string, got a number"),
         (generic + #", "ca_file": "ca.pem""#, "accounts.a.ca_file", "must be an absolute path"),
     ]
 

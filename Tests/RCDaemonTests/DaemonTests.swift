@@ -160,6 +160,14 @@ extension Substring {
                 == "error: \"work.a.b\" is not NAME or NAME.TOKEN (names are 1 to 64 of A-Z a-z 0-9 _ -); configured: work")
         #expect(try daemon.control("token work.nosuch") == "error: no token named \"nosuch\" in account work; it has none")
         #expect(try daemon.control("refresh work") == "error: account work needs sign-in: open \(signIn)")
+        // Every format gives the socket's sentence when there is no token.
+        for format in ["header", "json", "xoauth2 user=me@example.com", "oauthbearer host=mail.example.com port=993"] {
+            #expect(try daemon.control("token work \(format)") == "error: account work needs sign-in: open \(signIn)", "\(format)")
+        }
+        #expect(try daemon.control("token work yaml") == "error: unknown token format \"yaml\"; use one of: raw, header, json, xoauth2, oauthbearer")
+        #expect(try daemon.control("token work xoauth2") == "error: xoauth2 needs the mailbox address: pass --user ADDRESS, or set \"user\" in accounts.work")
+        #expect(try daemon.control("token work oauthbearer port=0") == "error: port must be a number from 1 to 65535")
+        #expect(try daemon.control("signin work json") == "error: signin needs exactly one account name; \(Daemon.controlUsage)")
         #expect(try daemon.readSocket("work") == "error: account work needs sign-in: open \(signIn)\n")
 
         // The sockets are private; the directory too.
@@ -229,6 +237,18 @@ extension Substring {
         // Each token served is a debug event, without the token.
         #expect(daemon.sink.events.filter { $0.event == "token_served" && $0.level == .debug && $0.fields["ACCOUNT"] == "work" }.count == 2)
         #expect(try daemon.control("status").contains(#""state":"signed_in""#))
+        #expect(try daemon.control("token work header") == "Authorization: Bearer AT-SECRET-D")
+        let formatted = try JSONParser.parse(Array(try daemon.control("token work json").utf8))
+        guard case .object(let object) = formatted, case .number(let left)? = object["expires_in"], let seconds = left.int64,
+            case .string(let expiresAt)? = object["expires_at"]
+        else {
+            Issue.record("token work json: \(formatted)")
+            return
+        }
+        #expect(object.keys == ["access_token", "token_type", "expires_at", "expires_in"])
+        #expect(object["access_token"] == .string("AT-SECRET-D") && object["token_type"] == .string("Bearer"))
+        #expect((3500...3600).contains(seconds), "the scripted grant lives an hour")
+        #expect(expiresAt.count == 20 && expiresAt.hasSuffix("Z"))
         daemon.endpoint.enqueue(Reply.grant(access: "AT-SECRET-E"))
         #expect(try daemon.control("refresh work") == "ok: work refreshed")
         #expect(daemon.endpoint.field("refresh_token", of: 1) == "RT-SECRET-D")

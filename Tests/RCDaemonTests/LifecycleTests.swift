@@ -33,6 +33,17 @@ struct LifecycleTests {
         #expect(plan.summary == "1 kept, 1 added, 3 changed, 1 removed")
     }
 
+    /// `user` only names the mailbox in the SASL formats: changing it keeps the tokens.
+    @Test func aReloadThatChangesOnlyTheUserKeepsTheAccount() {
+        var mail = Self.settings("mail")
+        mail.user = "old@example.com"
+        var renamed = mail
+        renamed.user = "new@example.com"
+        #expect(ReloadPlan(old: [mail], new: [renamed]).kept == ["mail"])
+        renamed.scopes = ["other"]
+        #expect(ReloadPlan(old: [mail], new: [renamed]).changed == ["mail"])
+    }
+
     @Test func theWatchdogPingsAtHalfItsIntervalAndOnlyForItsProcess() {
         #expect(SystemdNotify.pingInterval(environment: ["WATCHDOG_USEC": "30000000"], pid: 42) == 15)
         #expect(SystemdNotify.pingInterval(environment: ["WATCHDOG_USEC": "200000", "WATCHDOG_PID": "42"], pid: 42) == 0.1)
