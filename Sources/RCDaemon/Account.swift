@@ -22,7 +22,7 @@ public enum SignInResult: Sendable, Equatable {
 public final class Account {
     /// A classified grant result, with what the journal says about a failure.
     private struct Outcome {
-        let result: AccountState.GrantResult
+        var result: AccountState.GrantResult
         var advice: String? = nil
         var fields: [String: String] = [:]
     }
@@ -249,7 +249,7 @@ public final class Account {
                 reply(.failed(summary: "the account's configuration changed while signing in", advice: "Sign in again from the daemon's sign-in link."))
                 return
             }
-            let outcome = self.interpret(result, request: request)
+            let outcome = self.naming(self.interpret(result, request: request), slot)
             switch outcome.result {
             case .granted(let grant):
                 if let nonce, let problem = Self.nonceProblem(idToken: grant.idToken, expected: nonce) {
@@ -315,7 +315,7 @@ public final class Account {
         logger.info("refresh_started", "account \(name): \(verb) (\(reason))", account: name, slot.fields)
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
             guard let self, !self.retired else { return }
-            self.grantLanded(slot, self.interpret(result, request: request))
+            self.grantLanded(slot, self.naming(self.interpret(result, request: request), slot))
         }
     }
 
@@ -409,6 +409,19 @@ public final class Account {
             let retryAfter = message.headers["Retry-After"].flatMap { Self.retryAfterSeconds($0, wallNow: wallNow) }
             return Outcome(result: .failed(error.kind, summary: error.summary, retryAfter: retryAfter), advice: advice, fields: fields)
         }
+    }
+
+    /// `invalid_resource` is about one key of the config, so the error line says which: the
+    /// account's `resource`, or that of the token under `tokens`.
+    private func naming(_ outcome: Outcome, _ slot: TokenSlot) -> Outcome {
+        guard outcome.fields["ERROR_CODE"] == "invalid_resource", case .failed(let kind, let summary, let retryAfter) = outcome.result else {
+            return outcome
+        }
+        let key = slot.extra.map { "resource of token \($0.name) under tokens" } ?? "resource"
+        let value = (slot.extra?.resource ?? settings.resource).map { " (\"\($0)\")" } ?? ""
+        var named = outcome
+        named.result = .failed(kind, summary: "\(summary); the provider does not know the \(key)\(value)", retryAfter: retryAfter)
+        return named
     }
 
     /// Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
