@@ -3,7 +3,7 @@ import RCJSON
 /// `control.sock`: one request line, one reply line.
 extension Daemon {
     /// The commands `control.sock` understands.
-    static let controlUsage = "expected one of: status, token NAME[.TOKEN], signin NAME, refresh NAME[.TOKEN]"
+    static let controlUsage = "expected one of: status, token NAME[.TOKEN], signin NAME[.TOKEN], refresh NAME[.TOKEN]"
 
     func control(_ line: String, reply: @escaping (String) -> Void) {
         let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -30,10 +30,10 @@ extension Daemon {
             return
         }
         let tokenName = parts.count == 2 ? parts[1] : nil
-        guard let slot = account.slot(named: tokenName), tokenName == nil || command != "signin" else {
+        guard let slot = account.slot(named: tokenName) else {
             let names = account.slots.dropFirst().map(\.label)
             let known = names.isEmpty ? "it has none" : "it has " + names.joined(separator: ", ")
-            let what = command == "signin" ? "a sign-in is per account; use signin \(account.name)" : "no token named \"\(Logger.sanitize(String((tokenName ?? "").prefix(64))))\" in account \(account.name); \(known)"
+            let what = "no token named \"\(Logger.sanitize(String((tokenName ?? "").prefix(64))))\" in account \(account.name); \(known)"
             reply("error: \(what)")
             return
         }
@@ -41,7 +41,8 @@ extension Daemon {
         case "token":
             requestToken(label: slot.label, reply: reply)
         case "signin":
-            reply(account.signInURL)
+            // `signin ACCOUNT.TOKEN`: the sign-in for that token alone, when it needs one.
+            reply(account.signInURL(slot))
         default:
             account.forceRefresh(slot) { answer in
                 switch answer {

@@ -60,6 +60,7 @@ extension DaemonEndToEndTests {
         #expect(stats.failedGrants == ["invalid_grant": 1])
 
         #expect(try TokenSocket.readLine(daemon.socketPath("work.dyn")) == "error: token work.dyn needs sign-in: open \(tokenURL)")
+        #expect(try daemon.client(["signin", "work.dyn"]).stdout.hasSuffix("\n\(tokenURL)\n"))
         for name in ["work", "work.mail"] {
             let token = try TokenSocket.readLine(daemon.socketPath(name))
             #expect(tls.provider.isValid(accessToken: token), "\(name): \(token)")
