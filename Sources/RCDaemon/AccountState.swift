@@ -61,7 +61,7 @@ struct AccountState {
         /// retrying cannot help until `refresh` is asked for or the configuration changes.
         case halted(Failure)
         /// An extra token's grant was refused. The refusal does not say whether the refresh token
-        /// or only this API is at fault, so the account's own grant (queued first) decides.
+        /// or only this API is at fault, so a grant for the account's own token decides.
         case refused(Failure)
         /// An extra token's grant was refused while the refresh token still works: its API wants
         /// the person (MFA, Conditional Access, consent). Only a sign-in for this token's scopes
