@@ -17,6 +17,8 @@ public final class ClientCertificateCredential: @unchecked Sendable {
     public let notAfter: String
     /// True when the certificate's validity has already ended.
     public let isExpired: Bool
+    /// The key file, so a failure to sign with the key later names the file to fix.
+    public let keySource: String
 
     /// Smaller RSA keys are refused by Entra and by OpenSSL's default security level.
     public static let minimumKeyBits: Int32 = 2048
@@ -28,6 +30,7 @@ public final class ClientCertificateCredential: @unchecked Sendable {
     /// - Throws: `.configuration` naming the file: no certificate, no key, not RSA, too short,
     ///   or a key that does not belong to the certificate.
     public init(certificatePEM: String, privateKeyPEM: String, certificateSource: String, keySource: String) throws(TLSError) {
+        self.keySource = keySource
         let certificate = try X509Certificate.all(fromPEM: certificatePEM, what: certificateSource)[0]
         key = try PrivateKey.fromPEM(privateKeyPEM, what: keySource)
         guard EVP_PKEY_get_base_id(key.pointer) == EVP_PKEY_RSA else {

@@ -22,7 +22,7 @@ public enum SignInResult: Sendable, Equatable {
 public final class Account {
     /// A classified grant result, with what the journal says about a failure.
     private struct Outcome {
-        let result: AccountState.GrantResult
+        var result: AccountState.GrantResult
         var advice: String? = nil
         var fields: [String: String] = [:]
     }
@@ -39,6 +39,9 @@ public final class Account {
     /// (`signin_needed`, `signin_due` ahead of a refresh token's end, or `refresh_failed` for a
     /// permanent error) and the journal's words.
     var onNeedsPerson: ((Account, _ event: String, _ message: String) -> Void)?
+    /// Called when one extra token alone needs the person (its API wants MFA or consent), with
+    /// the journal's words; the notification names the token and its own sign-in link.
+    var onTokenNeedsPerson: ((Account, TokenSlot, _ message: String) -> Void)?
     /// Called after anything that may change the state `STATUS=` reports (signed in,
     /// refreshed, failing, needs sign-in).
     var onStateChange: (() -> Void)?
@@ -171,7 +174,13 @@ public final class Account {
 
     /// Why there is no token, as one sentence a person can act on.
     func unavailableMessage(_ slot: TokenSlot) -> String {
-        state.message(slot.index, label: slot.label, account: name, signInURL: signInURL, at: scheduler.now)
+        state.message(slot.index, label: slot.label, account: name, signInURL: signInURL, tokenSignInURL: signInURL(slot), at: scheduler.now)
+    }
+
+    /// `/signin/ACCOUNT.TOKEN` for an extra token: a sign-in that asks for that token's scopes
+    /// (or resource), so the person meets what its API demands. `signInURL` ends in the account's name.
+    func signInURL(_ slot: TokenSlot) -> String {
+        slot.extra.map { signInURL + "." + $0.name } ?? signInURL
     }
 
     // MARK: Effects
@@ -235,6 +244,13 @@ public final class Account {
                     "signin_needed", "account \(name) needs sign-in: open \(signInURL)", account: name,
                     ["REASON": reason, "SIGNIN_URL": signInURL])
                 if notify { onNeedsPerson?(self, "signin_needed", "account \(name) needs sign-in (\(reason)): open \(signInURL)") }
+            case .tokenSignInNeeded(let index, let reason):
+                let slot = slots[index]
+                let url = signInURL(slot)
+                logger.notice(
+                    "signin_needed", "token \(slot.label) needs sign-in: open \(url)", account: name,
+                    slot.fields.merging(["REASON": reason, "SIGNIN_URL": url]) { a, _ in a })
+                onTokenNeedsPerson?(self, slot, "token \(slot.label) needs sign-in (\(reason)): open \(url)")
             case .stateChanged:
                 onStateChange?()
             }
@@ -290,9 +306,12 @@ public final class Account {
         perform(state.signInNeeded(because: reason))
     }
 
-    /// Redeems an authorization code (off the loop) and installs the tokens.
-    func completeSignIn(code: String, verifier: String, nonce: String?, reply: @escaping (SignInResult) -> Void) {
-        let request = TokenRequest.authorizationCode(account: settings, code: code, verifier: verifier)
+    /// Redeems an authorization code (off the loop) and installs the tokens. With `token` (the
+    /// sign-in at `/signin/ACCOUNT.TOKEN`), the code was issued for that extra token's scopes:
+    /// it mints that token, and its refresh token becomes the account's.
+    func completeSignIn(code: String, verifier: String, nonce: String?, token: TokenSlot? = nil, reply: @escaping (SignInResult) -> Void) {
+        let slot = token ?? primary
+        let request = TokenRequest.authorizationCode(account: settings, code: code, verifier: verifier, token: slot.extra)
         let endpoint = self.endpoint
         let settings = self.settings
         logger.info("code_exchange", "account \(name): redeeming the authorization code", account: name)
@@ -302,7 +321,7 @@ public final class Account {
                 reply(.failed(summary: "the account's configuration changed while signing in", advice: "Sign in again from the daemon's sign-in link."))
                 return
             }
-            let outcome = self.interpret(result)
+            let outcome = self.naming(self.interpret(result, request: request), slot)
             switch outcome.result {
             case .granted(let grant):
                 if let nonce, let problem = Self.nonceProblem(idToken: grant.idToken, expected: nonce) {
@@ -312,20 +331,20 @@ public final class Account {
                 }
                 let lifetime = Int(grant.lifetimeSeconds)
                 self.logger.notice(
-                    "signed_in", "account \(self.name) signed in: access token valid for \(lifetime) s", account: self.name,
-                    ["EXPIRES_IN": String(lifetime)])
+                    "signed_in", "account \(slot.label) signed in: access token valid for \(lifetime) s", account: self.name,
+                    slot.fields.merging(["EXPIRES_IN": String(lifetime)]) { a, _ in a })
                 if grant.refreshToken == nil {
                     self.logger.warning(
                         "no_refresh_token",
                         "account \(self.name): the provider returned no refresh token, so the person must sign in again in \(lifetime) s; add offline_access (or the provider's equivalent) to scopes",
                         account: self.name)
                 }
-                self.perform(self.state.signIn(grant, at: self.moment))
+                self.perform(slot.extra == nil ? self.state.signIn(grant, at: self.moment) : self.state.tokenSignedIn(slot.index, grant, at: self.moment))
                 reply(.signedIn)
             case .failed(_, let summary, _):
                 self.logger.error(
-                    "signin_failed", "account \(self.name): the code exchange failed: \(summary)\(outcome.advice.map { " — " + $0 } ?? "")",
-                    account: self.name, outcome.fields)
+                    "signin_failed", "account \(slot.label): the code exchange failed: \(summary)\(outcome.advice.map { " — " + $0 } ?? "")",
+                    account: self.name, outcome.fields.merging(slot.fields) { a, _ in a })
                 reply(.failed(summary: summary, advice: outcome.advice))
             }
         }
@@ -368,7 +387,7 @@ public final class Account {
         logger.info("refresh_started", "account \(name): \(verb) (\(reason))", account: name, slot.fields)
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
             guard let self, !self.retired else { return }
-            self.grantLanded(slot, self.interpret(result))
+            self.grantLanded(slot, self.naming(self.interpret(result, request: request), slot))
         }
     }
 
@@ -389,13 +408,20 @@ public final class Account {
             logger.info(
                 "refreshed", "account \(slot.label) refreshed: access token valid for \(grant.lifetimeSeconds) s", account: name,
                 slot.fields.merging(["EXPIRES_IN": String(grant.lifetimeSeconds)]) { a, _ in a })
-        case .failed(.transient, let summary, _):
+        case .failed(.transient, let summary, _), .failed(.unrecognized, let summary, _):
             guard case .retrying(let at, let failure) = state.tokens[slot.index].phase else { return }
             let delay = String(Int(at.seconds(since: scheduler.now).rounded(.up)))
+            // An error code nobody here knows is no reason to drop the refresh token; say so.
+            let unknown = if case .failed(.unrecognized, _, _) = outcome.result { " (an error this daemon does not know)" } else { "" }
             logger.warning(
                 "refresh_failed",
-                "account \(slot.label): refresh failed (attempt \(failure.attempts)): \(summary); keeping the refresh token, retrying in \(delay) s",
+                "account \(slot.label): refresh failed (attempt \(failure.attempts)): \(summary)\(unknown); keeping the refresh token, retrying in \(delay) s",
                 account: name, fields.merging(["RETRY_IN": delay]) { a, _ in a })
+        case .failed(_, let summary, _) where state.tokens[slot.index].refused:
+            logger.error(
+                "refresh_failed",
+                "account \(slot.label): the provider refused this token's grant: \(summary)\(adviceText); checking the refresh token with the account's own grant before anything is dropped",
+                account: name, fields)
         case .failed(.configuration, let summary, _):
             let message =
                 "account \(slot.label): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed"
@@ -417,14 +443,20 @@ public final class Account {
     /// it lands. The tokens go with the object.
     func retire(because message: String) {
         onNeedsPerson = nil
+        onTokenNeedsPerson = nil
         onStateChange = nil
         if let staleTimer { scheduler.cancel(staleTimer) }
         staleTimer = nil
         perform(state.retire(because: message))
     }
 
-    /// Turns a transport result into a grant or a classified failure.
-    private func interpret(_ result: Result<HTTPResponseMessage, TransportFailure>) -> Outcome {
+    /// Turns a transport result into a grant or a classified failure. A request that could not
+    /// be built (the client assertion could not be signed) is a local configuration error that
+    /// names the key file, not a network failure to retry with backoff.
+    private func interpret(_ result: Result<HTTPResponseMessage, TransportFailure>, request: TokenRequest) -> Outcome {
+        if let failure = request.failure {
+            return Outcome(result: .failed(.configuration, summary: failure, retryAfter: nil))
+        }
         let message: HTTPResponseMessage
         switch result {
         case .failure(let failure):
@@ -449,6 +481,19 @@ public final class Account {
             let retryAfter = message.headers["Retry-After"].flatMap { Self.retryAfterSeconds($0, wallNow: wallNow) }
             return Outcome(result: .failed(error.kind, summary: error.summary, retryAfter: retryAfter), advice: advice, fields: fields)
         }
+    }
+
+    /// `invalid_resource` is about one key of the config, so the error line says which: the
+    /// account's `resource`, or that of the token under `tokens`.
+    private func naming(_ outcome: Outcome, _ slot: TokenSlot) -> Outcome {
+        guard outcome.fields["ERROR_CODE"] == "invalid_resource", case .failed(let kind, let summary, let retryAfter) = outcome.result else {
+            return outcome
+        }
+        let key = slot.extra.map { "resource of token \($0.name) under tokens" } ?? "resource"
+        let value = (slot.extra?.resource ?? settings.resource).map { " (\"\($0)\")" } ?? ""
+        var named = outcome
+        named.result = .failed(kind, summary: "\(summary); the provider does not know the \(key)\(value)", retryAfter: retryAfter)
+        return named
     }
 
     /// Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
@@ -490,6 +535,10 @@ public final class Account {
             members.append(("next_refresh_in", .number(JSONNumber(Int64(max(0, nextRefresh.seconds(since: now)).rounded(.up))))))
         }
         if let lastError = token.failure?.message { members.append(("last_error", .string(lastError))) }
+        // A token that alone needs the person links to its own sign-in.
+        if state.condition(slot.index) == .tokenNeedsSignIn(token.failure?.message ?? "") {
+            members.append(("signin_url", .string(signInURL(slot))))
+        }
         return members
     }
 }

@@ -19,6 +19,9 @@ import RCSystem
 ///   `generation`, and its answer is dropped.
 /// - A token's failure and timing live in its phase: a retrying token has a retry time, a
 ///   halted one its error, and a token is refreshing exactly while it is queued or in flight.
+/// - Only a refusal of the account's own grant drops the refresh token. An extra token's
+///   refusal may concern its API alone (MFA, Conditional Access or consent for that API), so
+///   the account's own grant checks the refresh token first, and only one such check is out.
 struct AccountState {
     /// The account's sign-in, which every one of its tokens shares.
     enum Session: Equatable {
@@ -70,6 +73,13 @@ struct AccountState {
         /// The provider called the request misconfigured (a wrong scope or client secret):
         /// retrying cannot help until `refresh` is asked for or the configuration changes.
         case halted(Failure)
+        /// An extra token's grant was refused. The refusal does not say whether the refresh token
+        /// or only this API is at fault, so a grant for the account's own token decides.
+        case refused(Failure)
+        /// An extra token's grant was refused while the refresh token still works: its API wants
+        /// the person (MFA, Conditional Access, consent). Only a sign-in for this token's scopes
+        /// helps; the account's other tokens go on as before.
+        case needsSignIn(Failure)
     }
 
     /// One access token the account serves: its own (index 0), then the extra ones in config order.
@@ -78,11 +88,13 @@ struct AccountState {
         var phase = Phase.idle(nil)
 
         var refreshing: Bool { if case .refreshing = phase { true } else { false } }
+        /// Refused, waiting for the account's own grant to say whether the refresh token works.
+        var refused: Bool { if case .refused = phase { true } else { false } }
 
         var failure: Failure? {
             switch phase {
             case .idle(let failure), .refreshing(let failure): failure
-            case .retrying(_, let failure), .halted(let failure): failure
+            case .retrying(_, let failure), .halted(let failure), .refused(let failure), .needsSignIn(let failure): failure
             case .scheduled: nil
             }
         }
@@ -90,7 +102,7 @@ struct AccountState {
         var nextRefresh: Instant? {
             switch phase {
             case .scheduled(let at), .retrying(let at, _): at
-            case .idle, .refreshing, .halted: nil
+            case .idle, .refreshing, .halted, .refused, .needsSignIn: nil
             }
         }
     }
@@ -140,6 +152,8 @@ struct AccountState {
         case answerRefreshes(token: Int, Answer)
         /// Log that the person must sign in and, with `notify`, run the notification hook.
         case signInNeeded(reason: String, notify: Bool)
+        /// Log that extra token `token` alone needs the person, and run the notification hook.
+        case tokenSignInNeeded(token: Int, reason: String)
         /// Something STATUS= reports may have changed.
         case stateChanged
     }
@@ -162,7 +176,7 @@ struct AccountState {
     mutating func demand(_ i: Int) -> [Effect] {
         switch tokens[i].phase {
         case .idle, .scheduled: refresh(i, reason: tokens[i].held == nil ? "first request" : "the access token expired")
-        case .refreshing, .retrying, .halted: []
+        case .refreshing, .retrying, .halted, .refused, .needsSignIn: []
         }
     }
 
@@ -188,14 +202,22 @@ struct AccountState {
         if age < RefreshPolicy.freshWindow(lifetime: held.lifetime) { return .fresh(ageSeconds: max(0, Int(age))) }
         switch tokens[i].phase {
         case .idle, .scheduled: return .refresh(refresh(i, reason: "an API refused the token"))
-        case .refreshing, .retrying, .halted: return .refresh([])
+        // A token that needs its own sign-in, or whose refusal is being checked, gets no grant
+        // from a report: the client hears why there is no other token.
+        case .refreshing, .retrying, .halted, .refused, .needsSignIn: return .refresh([])
         }
     }
 
-    /// `refresh NAME[.TOKEN]`: nil when there is no refresh token to present. Lifts a halt.
+    /// `refresh NAME[.TOKEN]`: nil when there is no refresh token to present. Lifts a halt, and
+    /// tries a token that needs its own sign-in once more (the person may have met the API's
+    /// demand elsewhere); a refused token's caller hears the check's verdict.
     mutating func forceRefresh(_ i: Int) -> [Effect]? {
         guard case .signedIn = session else { return nil }
-        if case .halted(let failure) = tokens[i].phase { tokens[i].phase = .idle(failure) }
+        switch tokens[i].phase {
+        case .halted(let failure), .needsSignIn(let failure): tokens[i].phase = .idle(failure)
+        case .refused: return []
+        case .idle, .scheduled, .refreshing, .retrying: break
+        }
         return refresh(i, reason: "requested")
     }
 
@@ -220,6 +242,20 @@ struct AccountState {
         return effects
     }
 
+    /// A sign-in for extra token `i` alone (`/signin/ACCOUNT.TOKEN`, with that token's scopes)
+    /// succeeded: its token is installed and its refresh token, which now carries what that
+    /// API demanded, replaces the account's. The account's other tokens keep theirs; one refused
+    /// meanwhile tries again with the new refresh token.
+    mutating func tokenSignedIn(_ i: Int, _ grant: TokenGrant, at moment: Moment) -> [Effect] {
+        var effects = install(grant, in: i, at: moment) + [.answerRefreshes(token: i, .current)]
+        for j in tokens.indices where j != i {
+            guard case .refused(let failure) = tokens[j].phase else { continue }
+            tokens[j].phase = .idle(failure)
+            effects += refresh(j, reason: "signed in")
+        }
+        return effects
+    }
+
     /// The grant in flight came back; the next queued one goes out.
     mutating func grantLanded(_ result: GrantResult, at moment: Moment) -> [Effect] {
         guard let (i, started) = inFlight else { return [] }
@@ -237,15 +273,24 @@ struct AccountState {
         var effects: [Effect]
         switch result {
         case .granted(let grant):
-            return install(grant, in: i, at: moment) + [.answerRefreshes(token: i, .current)] + sendNext()
-        case .failed(.transient, let summary, let retryAfter):
+            // The account's own grant succeeding is the verdict on any refused token: the
+            // refresh token works, so their APIs want the person.
+            let verdict = i == 0 ? settleRefused(refreshTokenWorks: true) : []
+            return install(grant, in: i, at: moment) + [.answerRefreshes(token: i, .current)] + verdict + sendNext()
+        case .failed(let kind, let summary, _) where i > 0 && (kind == .needsSignIn || kind == .deviceCompliance):
+            // Not the refresh token's fault, perhaps: the account's own grant checks it first.
+            tokens[i].phase = .refused(Failure(message: summary, attempts: tokens[i].failure?.attempts ?? 0))
+            return checkRefreshToken() + [.stateChanged] + sendNext()
+        case .failed(.transient, let summary, let retryAfter), .failed(.unrecognized, let summary, let retryAfter):
             let attempts = (tokens[i].failure?.attempts ?? 0) + 1
             let at = moment.now.adding(seconds: RefreshPolicy.retryDelay(attempt: attempts, retryAfter: retryAfter))
             tokens[i].phase = .retrying(at: at, Failure(message: summary, attempts: attempts))
-            effects = [.armRefresh(token: i, at: at)]
+            // No verdict yet on a refused token: the retry will give it; its callers hear so now.
+            effects = [.armRefresh(token: i, at: at)] + (i == 0 ? settleRefused(refreshTokenWorks: false) : [])
         case .failed(.configuration, let summary, _):
             tokens[i].phase = .halted(Failure(message: summary, attempts: tokens[i].failure?.attempts ?? 0))
-            effects = []
+            // The provider did not refuse the refresh token itself.
+            effects = i == 0 ? settleRefused(refreshTokenWorks: true) : []
         case .failed(let kind, let summary, _):
             tokens[i].phase = .idle(Failure(message: summary, attempts: tokens[i].failure?.attempts ?? 0))
             // Device compliance is not fixed by a sign-in alone: ``Account`` sends its own notice.
@@ -300,6 +345,32 @@ struct AccountState {
     }
 
     // MARK: Steps
+
+    /// After an extra token's refusal: the account's own grant checks the refresh token, queued
+    /// behind the grants already waiting so that one check settles every refusal among them.
+    /// One already queued is that check; none is sent twice.
+    private mutating func checkRefreshToken() -> [Effect] {
+        guard case .signedIn = session, !queue.contains(where: { $0.token == 0 }) else { return [] }
+        // A halted or retrying own token is checked all the same: this is one grant, not a loop.
+        tokens[0].phase = .refreshing(after: tokens[0].failure)
+        queue.append((0, "checking the refresh token after an extra token was refused"))
+        return [.cancelRefresh(token: 0)]
+    }
+
+    /// The account's own grant answered: with the refresh token working, each refused token
+    /// needs its own sign-in; otherwise they wait for the retry (their callers are told now).
+    private mutating func settleRefused(refreshTokenWorks: Bool) -> [Effect] {
+        var effects: [Effect] = []
+        for j in tokens.indices {
+            guard case .refused(let failure) = tokens[j].phase else { continue }
+            if refreshTokenWorks {
+                tokens[j].phase = .needsSignIn(failure)
+                effects.append(.tokenSignInNeeded(token: j, reason: failure.message))
+            }
+            effects += [.answerRefreshes(token: j, .refreshFailed(summary: failure.message, retrying: false)), .answerWaiters(token: j, .current)]
+        }
+        return effects.isEmpty ? [] : effects + [.stateChanged]
+    }
 
     private mutating func refresh(_ i: Int, reason: String) -> [Effect] {
         guard case .signedIn = session, !tokens[i].refreshing else { return [] }
@@ -362,6 +433,8 @@ struct AccountState {
     }
 
     private mutating func dropRefreshToken() -> [Effect] {
+        // Refused tokens waited for this verdict: their callers hear their own refusal.
+        let refused = tokens.indices.compactMap { i in tokens[i].refused ? (i, tokens[i].failure?.message) : nil }
         let dropped = queue.map(\.token)
         queue.removeAll()
         var effects: [Effect] = []
@@ -369,7 +442,8 @@ struct AccountState {
             effects.append(.cancelRefresh(token: i))
             switch tokens[i].phase {
             case .scheduled: tokens[i].phase = .idle(nil)
-            case .retrying(_, let failure), .refreshing(let failure?): tokens[i].phase = .idle(failure)
+            case .retrying(_, let failure), .refreshing(let failure?), .refused(let failure), .needsSignIn(let failure):
+                tokens[i].phase = .idle(failure)
             case .refreshing(nil): tokens[i].phase = .idle(nil)
             case .idle, .halted: break
             }
@@ -377,6 +451,9 @@ struct AccountState {
         // Grants queued behind the refused one are dropped, their callers answered.
         for i in dropped {
             effects += [.answerRefreshes(token: i, .refreshFailed(summary: nil, retrying: false)), .answerWaiters(token: i, .current)]
+        }
+        for (i, summary) in refused {
+            effects += [.answerRefreshes(token: i, .refreshFailed(summary: summary, retrying: false)), .answerWaiters(token: i, .current)]
         }
         return effects
     }
@@ -394,6 +471,10 @@ struct AccountState {
         /// An extra token of a sign-in that brought no refresh token.
         case cannotMint
         case needsSignIn
+        /// An extra token was refused; the account's own grant is checking the refresh token.
+        case checking(String)
+        /// An extra token alone needs a sign-in with its scopes.
+        case tokenNeedsSignIn(String)
     }
 
     func condition(_ i: Int) -> Condition {
@@ -402,6 +483,8 @@ struct AccountState {
         case (.halted(let failure), _): .misconfigured(failure.message)
         case (_, .withoutRefreshToken) where i > 0: .cannotMint
         case (_, .needsSignIn), (_, .withoutRefreshToken), (_, .retired): .needsSignIn
+        case (.refused(let failure), .signedIn): .checking(failure.message)
+        case (.needsSignIn(let failure), .signedIn): .tokenNeedsSignIn(failure.message)
         case (.retrying(let at, let failure), .signedIn): .failing(failure.message, retryAt: at)
         case (.idle(let failure?), .signedIn): .failing(failure.message, retryAt: nil)
         case (.idle(nil), .signedIn), (.scheduled, .signedIn): .fine
@@ -412,17 +495,24 @@ struct AccountState {
     func statusName(_ i: Int, at now: Instant) -> String {
         let serving = tokens[i].held?.usable(at: now) != nil
         switch condition(i) {
-        case .refreshing: return "refreshing"
+        case .refreshing, .checking: return "refreshing"
         case .misconfigured: return "misconfigured"
+        // Even while its old token is served: the person has something to do.
+        case .tokenNeedsSignIn: return "needs_signin"
         case .failing: return "failing"
         case .needsSignIn, .cannotMint, .fine:
             return !serving ? "needs_signin" : tokens[i].failure == nil ? "signed_in" : "failing"
         }
     }
 
-    /// Why token `i` has no (new) token, as one sentence a person can act on.
-    func message(_ i: Int, label: String, account: String, signInURL: String, at now: Instant) -> String {
+    /// Why token `i` has no (new) token, as one sentence a person can act on. `tokenSignInURL`
+    /// is the sign-in for token `i` alone (`/signin/ACCOUNT.TOKEN`).
+    func message(_ i: Int, label: String, account: String, signInURL: String, tokenSignInURL: String? = nil, at now: Instant) -> String {
         switch condition(i) {
+        case .checking(let error):
+            return "token \(label) was refused: \(error); checking whether the account's refresh token still works"
+        case .tokenNeedsSignIn:
+            return "token \(label) needs sign-in: open \(tokenSignInURL ?? signInURL)"
         case .misconfigured(let error):
             return "account \(label) cannot refresh: \(error); fix the configuration and restart or reload"
         case .cannotMint:

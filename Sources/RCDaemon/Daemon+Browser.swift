@@ -52,9 +52,17 @@ extension Daemon {
         return sites.count == 1 && ["none", "same-origin"].contains(sites[0].lowercased())
     }
 
+    /// `name` is an account, or `ACCOUNT.TOKEN` for a sign-in that asks for that extra token's
+    /// scopes alone (account names have no dot, so the first one separates the token).
     private func startSignIn(name: String, method: String, headers: HTTPHeaders, _ respond: @escaping HTTPListener.Respond) {
-        guard let account = accounts[name] else {
+        let parts = name.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let account = accounts[parts[0]] else {
             respond(Page.error(status: 404, title: "Unknown account", detail: "No account of that name is configured."))
+            return
+        }
+        let tokenName = parts.count == 2 ? parts[1] : nil
+        guard let slot = account.slot(named: tokenName) else {
+            respond(Page.error(status: 404, title: "Unknown token", detail: "The account has no token of that name."))
             return
         }
         guard Self.isTopLevelNavigation(headers) else {
@@ -70,12 +78,14 @@ extension Daemon {
             respond(response)
             return
         }
-        let flow = flows.begin(account: name, wantsNonce: account.settings.usesNonce, now: loop.now)
+        // A token's own sign-in asks for its scopes, which carry openid only if it says so.
+        let wantsNonce = slot.extra.map { $0.scopes.contains("openid") } ?? account.settings.usesNonce
+        let flow = flows.begin(account: account.name, token: tokenName, wantsNonce: wantsNonce, now: loop.now)
         loop.schedule(at: flow.startedAt.adding(seconds: SignInFlows.lifetimeSeconds)) { [weak self] in
             self?.expireFlows()
         }
-        let url = AuthorizeRequest.url(for: account.settings, state: flow.state, pkce: flow.pkce, nonce: flow.nonce)
-        logger.info("signin_started", "account \(name): sign-in started in the browser", account: name)
+        let url = AuthorizeRequest.url(for: account.settings, token: slot.extra, state: flow.state, pkce: flow.pkce, nonce: flow.nonce)
+        logger.info("signin_started", "account \(slot.label): sign-in started in the browser", account: account.name, slot.fields)
         respond(
             HTTPResponse(
                 status: 302,
@@ -147,9 +157,16 @@ extension Daemon {
                 showResult(resultPage(account: flow.account, .failed(summary: "The response came from an unexpected issuer.", advice: "Start again from \(account.signInURL).")), respond)
                 return
             }
-            account.completeSignIn(code: code, verifier: flow.pkce.verifier, nonce: flow.nonce) { [weak self] result in
+            // A token removed by a reload meanwhile: its code is redeemed for the account instead
+            // would mint the wrong audience, so it is not redeemed.
+            guard let slot = account.slot(named: flow.token) else {
+                rejectCallback("the token it was for is no longer configured", respond)
+                return
+            }
+            account.completeSignIn(code: code, verifier: flow.pkce.verifier, nonce: flow.nonce, token: flow.token == nil ? nil : slot) {
+                [weak self] result in
                 guard let self else { return }
-                self.showResult(self.resultPage(account: flow.account, result), respond)
+                self.showResult(self.resultPage(account: slot.label, result), respond)
             }
         case .error(let error, let description, _, let state):
             guard let state, let flow = matchFlow(state: state, respond) else {
@@ -210,7 +227,8 @@ extension Daemon {
                     body: "<p>Signed in to <b>\(HTML.escape(account))</b>. You can close this tab.</p><p class=\"muted\">Programs read the token from <code>\(HTML.escape(socketPath(account)))</code>.</p>"
                 ))
         case .failed(let summary, let advice):
-            let signIn = accounts[account]?.signInURL ?? ""
+            // `account` may be `ACCOUNT.TOKEN`: the link is that token's own sign-in then.
+            let signIn = signInURL(account)
             var body = "<p>Signing in to <b>\(HTML.escape(account))</b> did not succeed. The provider said:</p><p><code>\(HTML.escape(summary))</code></p>"
             if let advice { body += "<p>\(HTML.escape(advice))</p>" }
             body += "<p><a href=\"\(HTML.escape(signIn))\">Try again</a></p>"

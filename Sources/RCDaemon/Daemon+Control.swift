@@ -4,7 +4,7 @@ import RCJSON
 extension Daemon {
     /// The commands `control.sock` understands.
     static let controlUsage =
-        "expected one of: status, token NAME[.TOKEN] [FORMAT], signin NAME, refresh NAME[.TOKEN], rejected NAME[.TOKEN] TOKEN"
+        "expected one of: status, token NAME[.TOKEN] [FORMAT], signin NAME[.TOKEN], refresh NAME[.TOKEN], rejected NAME[.TOKEN] TOKEN"
 
     func control(_ line: String, reply: @escaping (String) -> Void) {
         var words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -47,10 +47,10 @@ extension Daemon {
             reply("error: no account named \"\(label.account)\"; configured: \(accountOrder.joined(separator: ", "))")
             return
         }
-        guard let slot = account.slot(named: label.token), label.token == nil || command != "signin" else {
+        guard let slot = account.slot(named: label.token) else {
             let names = account.slots.dropFirst().map(\.label)
             let known = names.isEmpty ? "it has none" : "it has " + names.joined(separator: ", ")
-            let what = command == "signin" ? "a sign-in is per account; use signin \(account.name)" : "no token named \"\(label.token ?? "")\" in account \(account.name); \(known)"
+            let what = "no token named \"\(label.token ?? "")\" in account \(account.name); \(known)"
             reply("error: \(what)")
             return
         }
@@ -62,7 +62,8 @@ extension Daemon {
                 requestToken(label: label, reply: reply)
             }
         case "signin":
-            reply(account.signInURL)
+            // `signin ACCOUNT.TOKEN`: the sign-in for that token alone, when it needs one.
+            reply(account.signInURL(slot))
         case "rejected":
             account.rejected(slot, reported: words[2]) { answer in
                 switch answer {

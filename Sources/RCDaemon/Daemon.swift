@@ -247,6 +247,12 @@ public final class Daemon {
                 NotifyHook.Notice(
                     account: account.name, event: event, signInURL: account.signInURL, message: message, episode: account.generation))
         }
+        account.onTokenNeedsPerson = { [weak self] account, slot, message in
+            self?.notifyHook?.run(
+                NotifyHook.Notice(
+                    account: slot.label, event: "signin_needed", signInURL: account.signInURL(slot), message: message,
+                    episode: account.generation))
+        }
         if notify.socketPath != nil { account.onStateChange = { [weak self] in self?.publishStatus() } }
         accounts[settings.name] = account
         if !accountOrder.contains(settings.name) { accountOrder.append(settings.name) }

@@ -10,6 +10,8 @@ import RCSystem
 final class SignInFlows {
     struct Flow {
         let account: String
+        /// The extra token this sign-in is for (`/signin/ACCOUNT.TOKEN`); nil for the account's own.
+        var token: String? = nil
         let state: String
         let pkce: PKCE
         let nonce: String?
@@ -31,9 +33,9 @@ final class SignInFlows {
     private var completed: [(state: String, account: String, at: Instant)] = []
 
     /// Starts a flow with a fresh state, verifier and (when asked) nonce.
-    func begin(account: String, wantsNonce: Bool, now: Instant) -> Flow {
+    func begin(account: String, token: String? = nil, wantsNonce: Bool, now: Instant) -> Flow {
         let flow = Flow(
-            account: account, state: OAuthState.generate(), pkce: PKCE.generate(),
+            account: account, token: token, state: OAuthState.generate(), pkce: PKCE.generate(),
             nonce: wantsNonce ? OAuthState.generate() : nil, startedAt: now)
         let mine = pending.filter { $0.account == account }
         if mine.count >= Self.maximumPerAccount, let oldest = mine.first {

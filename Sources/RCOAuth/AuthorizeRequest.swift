@@ -16,11 +16,19 @@ public enum AuthorizeRequest {
     /// default is `plain`), `response_mode` only for `form_post` (`query` is the default and is
     /// omitted), `nonce` when given, then the extra parameters. Scopes are joined by a space,
     /// which encodes as `%20`.
-    public static func url(for account: AccountSettings, state: String, pkce: PKCE, nonce: String?) -> String {
+    ///
+    /// With `token`, the sign-in is for that extra token alone: its scopes (with `offline_access`
+    /// when the account asks for it) or resource, so the person meets what its API demands.
+    public static func url(for account: AccountSettings, token: ExtraToken? = nil, state: String, pkce: PKCE, nonce: String?) -> String {
         var pairs: [(String, String)] = [
             ("response_type", "code"), ("client_id", account.clientID), ("redirect_uri", account.redirectURI),
         ]
-        pairs += account.audienceParameters(scopes: account.scopes, resource: account.resource)
+        if let token {
+            let audience = TokenRequest.Audience(extra: token, account: account)
+            pairs += account.audienceParameters(scopes: audience.scopes, resource: audience.resource)
+        } else {
+            pairs += account.audienceParameters(scopes: signInScopes(account), resource: account.resource)
+        }
         pairs.append(("state", state))
         pairs.append(("code_challenge", pkce.challenge))
         pairs.append(("code_challenge_method", "S256"))
@@ -39,5 +47,24 @@ public enum AuthorizeRequest {
             separator = "&"
         }
         return base + separator + FormEncoding.encode(pairs)
+    }
+
+    /// The scopes the account's sign-in asks for. On Entra v2 the named scopes of its extra
+    /// tokens join the account's own, so a permission added to a token later is consented at the
+    /// next sign-in instead of failing that token's grant. Entra refuses `.default` mixed with
+    /// other scopes of one request, so a token with a `.default` scope is left out, and an account
+    /// whose own scopes are `.default` asks for them alone. Other providers get the account's own.
+    public static func signInScopes(_ account: AccountSettings) -> [String] {
+        var scopes = account.scopes
+        guard account.provider == .entra, !scopes.contains(where: isDefaultScope) else { return scopes }
+        for token in account.tokens where !token.scopes.contains(where: isDefaultScope) {
+            for scope in token.scopes where !scopes.contains(scope) { scopes.append(scope) }
+        }
+        return scopes
+    }
+
+    /// `https://graph.microsoft.com/.default`: every permission the app has for that resource.
+    static func isDefaultScope(_ scope: String) -> Bool {
+        scope == ".default" || scope.hasSuffix("/.default")
     }
 }

@@ -91,6 +91,8 @@ public enum ProviderErrorAdvice {
         "invalid_client": "The provider rejected the client credentials: check client_id, client_secret or the certificate, and client_auth.",
         "unauthorized_client": "The app is not allowed to use this flow: check the app registration.",
         "invalid_scope": "The provider rejected the scopes: check scopes (or resource) in the account.",
+        "invalid_resource":
+            "The provider does not know the resource: check the resource key of the account (or of the token under tokens) against the API's identifier.",
         "consent_required": "The app needs consent: sign in and accept, or ask an administrator.",
         "interaction_required": "The provider needs the person in the browser; sign in again.",
         "login_required": "The provider needs the person in the browser; sign in again.",

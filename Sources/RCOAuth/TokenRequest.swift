@@ -15,6 +15,7 @@ public struct TokenRequest: Sendable {
     public var bodyText: String
     /// Why this request must not be sent, when building it failed (signing the client
     /// assertion); the transport reports it instead of sending a request the provider would refuse.
+    /// It is a local configuration error (it names the key file): retrying cannot fix it.
     public var failure: String?
 
     public init(formBody: [(String, String)], headers: [(String, String)] = [], failure: String? = nil) {
@@ -27,8 +28,11 @@ public struct TokenRequest: Sendable {
     /// Redeems an authorization code: the redirect URI is the identical string sent in the
     /// authorization request, as RFC 6749 §4.1.3 requires. A certificate client gets a fresh
     /// assertion, issued now.
-    public static func authorizationCode(account: AccountSettings, code: String, verifier: String) -> TokenRequest {
-        authorizationCode(account: account, code: code, verifier: verifier, assertionClock: .now)
+    /// With `token`, the code came from a sign-in for that extra token alone and is redeemed
+    /// for its scopes or resource. Either way one resource per request: the authorize request's
+    /// union of scopes (Entra v2) is consent, not what this token is for.
+    public static func authorizationCode(account: AccountSettings, code: String, verifier: String, token: ExtraToken? = nil) -> TokenRequest {
+        authorizationCode(account: account, code: code, verifier: verifier, token: token, assertionClock: .now)
     }
 
     /// Refreshes: no redirect URI, no verifier (RFC 6749 §6). With `token`, mints that extra
@@ -39,14 +43,15 @@ public struct TokenRequest: Sendable {
 
     /// As above, with the assertion's time and id given, so tests can pin the whole body.
     static func authorizationCode(
-        account: AccountSettings, code: String, verifier: String, assertionClock: AssertionClock
+        account: AccountSettings, code: String, verifier: String, token: ExtraToken? = nil, assertionClock: AssertionClock
     ) -> TokenRequest {
         build(
             account: account,
             grant: [
                 ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", account.redirectURI),
             ],
-            verifier: verifier, audience: Audience(account: account), assertionClock: assertionClock)
+            verifier: verifier, audience: token.map { Audience(extra: $0, account: account) } ?? Audience(account: account),
+            assertionClock: assertionClock)
     }
 
     static func refresh(
@@ -122,7 +127,7 @@ public struct TokenRequest: Sendable {
                     body.append(("client_assertion_type", ClientAssertion.type))
                     body.append(("client_assertion", assertion))
                 } catch {
-                    failure = "cannot sign the client assertion with \(certificate): \(error.message)"
+                    failure = "cannot sign the client assertion with client_key_file \(certificate.credential.keySource) (\(certificate)): \(error.message)"
                 }
             } else {
                 failure = "client_auth is private_key_jwt but the account has no certificate"

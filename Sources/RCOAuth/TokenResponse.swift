@@ -55,10 +55,13 @@ public enum TokenResponse {
         } else {
             switch code {
             case "invalid_grant", "interaction_required", "login_required", "consent_required": kind = .needsSignIn
-            case "invalid_client", "unauthorized_client", "invalid_scope", "invalid_request", "unsupported_grant_type":
+            case "invalid_client", "unauthorized_client", "invalid_scope", "invalid_request", "unsupported_grant_type",
+                "invalid_resource":
                 kind = .configuration
             case "server_error", "temporarily_unavailable": kind = .transient
-            default: kind = .needsSignIn
+            // Dropping a refresh token for a code nobody here knows would force sign-ins for
+            // nothing: it is kept, and the failure said plainly.
+            default: kind = .unrecognized
             }
         }
         return TokenError(

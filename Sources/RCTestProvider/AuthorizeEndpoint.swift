@@ -58,6 +58,7 @@ enum AuthorizeEndpoint {
         }
         let scope = parameters["scope"]
         let resource = parameters["resource"]
+        store.stats.authorizeAudiences.append(AccessTokenAudience(scope: scope, resource: resource))
         if options.responseShape == .entraV2 {
             guard resource == nil else {
                 return refuse("invalid_request", "AADSTS901002: The 'resource' request parameter is not supported.")
@@ -67,6 +68,12 @@ enum AuthorizeEndpoint {
             }
         }
         let scopes = (scope ?? "").split(separator: " ")
+        // Entra v2 takes `.default` only with the OpenID Connect scopes, never beside other scopes.
+        let oidc: Set<Substring> = ["openid", "profile", "email", "offline_access"]
+        let apiScopes = scopes.filter { !oidc.contains($0) }
+        if options.responseShape == .entraV2, apiScopes.count > 1, apiScopes.contains(where: { $0.hasSuffix("/.default") }) {
+            return refuse("invalid_scope", "AADSTS70011: The provided value for scope is not valid: .default cannot be combined with other scopes.")
+        }
         if options.requireNonceWithOpenID, scopes.contains("openid"), (parameters["nonce"] ?? "").isEmpty {
             return refuse("invalid_request", "AADSTS90014: A nonce is required when the scope contains openid.")
         }

@@ -58,6 +58,8 @@ struct GrantStore: Sendable {
     var assertionIDs: [String: Int] = [:]
     var nextFamily = 1
     var faults: [TokenFault] = []
+    /// Refusals of refresh grants for one API each; they last until cleared.
+    var refusals: [AudienceRefusal] = []
     var stats = TestProviderStats()
 
     /// Revokes every token of `family`, access tokens included.

@@ -73,9 +73,18 @@ public final class TestProvider: Sendable {
         store.withLock { $0.faults += faults }
     }
 
+    /// Refuses refresh grants for one API from now on (until `clearFaults()`), while the same
+    /// refresh token still redeems for every other.
+    public func refuse(_ refusal: AudienceRefusal) {
+        store.withLock { $0.refusals.append(refusal) }
+    }
+
     /// Drops every queued fault, `.down` included.
     public func clearFaults() {
-        store.withLock { $0.faults.removeAll() }
+        store.withLock { store in
+            store.faults.removeAll()
+            store.refusals.removeAll()
+        }
     }
 
     /// Revokes every current refresh token, as a password reset or an administrator would;

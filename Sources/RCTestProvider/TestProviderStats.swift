@@ -18,6 +18,10 @@ public struct TestProviderStats: Sendable, Equatable {
     public var lastRefusal: String?
     /// Token requests answered by an injected fault instead of the grant logic.
     public var faultsServed = 0
+    /// The `scope` and `resource` of each `GET /authorize`, in order, as the daemon sent them.
+    public var authorizeAudiences: [AccessTokenAudience] = []
+    /// Every token request that got past client authentication, in order.
+    public var grants: [RecordedGrant] = []
     /// `GET /validate` requests.
     public var validations = 0
 

@@ -33,6 +33,7 @@ extension GrantStore {
     /// Authenticates the client and applies the grant; one call per request, under the lock.
     mutating func grant(_ request: TokenRequest, _ context: GrantContext) throws(TokenError) -> IssuedTokens {
         let client = try authenticate(request, context)
+        stats.grants.append(RecordedGrant(grantType: request["grant_type"] ?? "", scope: request["scope"], resource: request["resource"]))
         guard let grantType = request["grant_type"], !grantType.isEmpty else {
             throw .invalidRequest(900144, "The request body must contain the following parameter: 'grant_type'.")
         }
@@ -140,7 +141,10 @@ extension GrantStore {
         issued.family = family
         codes[code] = issued
         stats.codeGrants += 1
-        return issue(family: family, nonce: issued.request.nonce, context)
+        // The sign-in's scopes are what the person consented to (the family's); the token is for
+        // what the redemption asks, as Entra v2 issues one resource's token per request.
+        let audience = Audience(scope: request["scope"] ?? issued.request.scope, resource: issued.request.resource ?? request["resource"])
+        return issue(family: family, nonce: issued.request.nonce, audience: audience, context)
     }
 
     private mutating func redeemRefreshToken(_ request: TokenRequest, client: TestClient, _ context: GrantContext) throws(TokenError) -> IssuedTokens {
@@ -169,6 +173,13 @@ extension GrantStore {
         }
         guard family.clientID == client.id else {
             throw .invalidGrant(70000, "The refresh token was issued to a different client.")
+        }
+        // An API that wants more than this refresh token carries refuses it without rotating
+        // it, unless the sign-in that began the family asked for that API (the person met it).
+        for refusal in refusals where refusal.applies(scope: request["scope"], resource: request["resource"]) {
+            guard refusal.liftedBySignIn, refusal.applies(scope: family.scope, resource: family.resource) else {
+                throw TokenError(status: 400, error: refusal.error, code: refusal.code, message: refusal.message)
+            }
         }
         refreshTokens[token]?.state = .rotatedOut
         families[record.family]?.refreshExpiresAt = context.now + Double(context.options.refreshTokenLifetime)

@@ -144,16 +144,19 @@ final class AccountHarness {
     let sink = MemoryLogSink()
     let account: Account
     private(set) var needsPerson: [String] = []
+    /// What `onTokenNeedsPerson` was told: "LABEL: message".
+    private(set) var tokenNeedsPerson: [String] = []
 
-    init(scopes: [String] = ["openid", "offline_access"], tokens: [ExtraToken] = []) {
+    init(scopes: [String] = ["openid", "offline_access"], tokens: [ExtraToken] = [], clientAuth: ClientAuth = .none) {
         let settings = AccountSettings(
             name: "work", provider: .generic, authorizeURL: "https://sso.example.com/authorize",
-            tokenURL: "https://sso.example.com/token", clientID: "cli", scopes: scopes,
+            tokenURL: "https://sso.example.com/token", clientID: "cli", clientAuth: clientAuth, scopes: scopes,
             redirectURI: "http://localhost:8400/callback", tokens: tokens)
         account = Account(
             settings: settings, signInURL: Self.signInURL, scheduler: scheduler, endpoint: endpoint,
             logger: Logger(minimumLevel: .debug, sink: sink))
         account.onNeedsPerson = { [unowned self] _, event, message in self.needsPerson.append(event + ": " + message) }
+        account.onTokenNeedsPerson = { [unowned self] _, slot, message in self.tokenNeedsPerson.append(slot.label + ": " + message) }
     }
 
     /// Redeems `code` against the scripted `response` and returns how the sign-in ended.

@@ -113,7 +113,7 @@ import Testing
 
     @Test func aRefusedRefreshTokenNeedsThePersonAndDropsTheQueue() {
         var state = signedIn(extras: 2)
-        _ = state.forceRefresh(1)
+        _ = state.forceRefresh(0)
         _ = state.forceRefresh(2)
         let effects = state.grantLanded(.failed(.needsSignIn, summary: "invalid_grant", retryAfter: nil), at: moment)
         #expect(state.session == .needsSignIn(reason: "invalid_grant"))
@@ -123,8 +123,87 @@ import Testing
         #expect(effects.contains(.answerRefreshes(token: 2, .refreshFailed(summary: nil, retrying: false))))
         #expect(state.tokens.allSatisfy { $0.nextRefresh == nil && !$0.refreshing })
         // The old tokens are still served; the one that failed says so.
-        #expect(state.statusName(1, at: clock.now) == "failing" && state.statusName(2, at: clock.now) == "signed_in")
+        #expect(state.statusName(0, at: clock.now) == "failing" && state.statusName(2, at: clock.now) == "signed_in")
         #expect(state.forceRefresh(0) == nil && state.demand(0).isEmpty)
+    }
+
+    @Test func anExtraTokensRefusalIsCheckedByOneGrantOfTheAccountsOwnAndThenNeedsItsOwnSignIn() {
+        var state = signedIn(extras: 2)
+        _ = state.forceRefresh(1)
+        _ = state.forceRefresh(2)
+        // Token 1's API wants MFA: the refresh token is not dropped but checked, behind token 2.
+        var effects = state.grantLanded(.failed(.needsSignIn, summary: "AADSTS50076", retryAfter: nil), at: moment)
+        let refusal = State.Failure(message: "AADSTS50076", attempts: 0)
+        #expect(state.session == .signedIn(refreshToken: "RT-1"))
+        #expect(state.tokens[1].phase == .refused(refusal))
+        #expect(state.inFlight?.token == 2 && state.queue.map(\.token) == [0])
+        #expect(!effects.contains { if case .signInNeeded = $0 { true } else { false } })
+        #expect(!effects.contains { if case .answerRefreshes(1, _) = $0 { true } else { false } }, "the caller waits for the verdict")
+        #expect(state.condition(1) == .checking("AADSTS50076") && state.statusName(1, at: clock.now) == "refreshing")
+        #expect(state.demand(1).isEmpty && state.forceRefresh(1) == [])
+        // Token 2's API wants MFA too: the check already queued settles both.
+        effects = state.grantLanded(.failed(.needsSignIn, summary: "AADSTS50079", retryAfter: nil), at: moment)
+        #expect(Self.sent(effects) == ["RT-1"] && state.inFlight?.token == 0 && state.queue.isEmpty)
+        effects = state.grantLanded(.granted(Self.grant("AT-OWN-2", refresh: "RT-2")), at: moment)
+        #expect(state.session == .signedIn(refreshToken: "RT-2"))
+        #expect(state.tokens[1].phase == .needsSignIn(refusal))
+        #expect(effects.contains(.tokenSignInNeeded(token: 1, reason: "AADSTS50076")))
+        #expect(effects.contains(.tokenSignInNeeded(token: 2, reason: "AADSTS50079")))
+        #expect(effects.contains(.answerRefreshes(token: 1, .refreshFailed(summary: "AADSTS50076", retrying: false))))
+        #expect(Self.sent(effects).isEmpty, "one check, and nothing retried behind it")
+        #expect(state.condition(1) == .tokenNeedsSignIn("AADSTS50076"))
+        #expect(state.statusName(1, at: clock.now) == "needs_signin")
+        #expect(
+            state.message(1, label: "work.dyn", account: "work", signInURL: "URL", tokenSignInURL: "URL.dyn", at: clock.now)
+                == "token work.dyn needs sign-in: open URL.dyn")
+        // No timer, no grant for it until its sign-in; the account's own token goes on.
+        #expect(state.demand(1).isEmpty && state.tokens[1].nextRefresh == nil)
+        #expect(Self.sent(state.refreshDue(0)) == ["RT-2"])
+        _ = state.grantLanded(.granted(Self.grant("AT-OWN-3")), at: moment)
+        #expect(state.statusName(0, at: clock.now) == "signed_in" && state.standing(at: clock.now) == .signedIn)
+        // Its own sign-in mints it and brings the refresh token the others now use.
+        effects = state.tokenSignedIn(1, Self.grant("AT-DYN", refresh: "RT-9"), at: moment)
+        #expect(state.session == .signedIn(refreshToken: "RT-9"))
+        #expect(state.tokens[1].held?.value == "AT-DYN" && state.tokens[1].nextRefresh != nil && state.condition(1) == .fine)
+        #expect(state.tokens[0].held?.value == "AT-OWN-3" && state.tokens[2].phase == .needsSignIn(State.Failure(message: "AADSTS50079", attempts: 0)))
+        #expect(effects.contains(.answerWaiters(token: 1, .current)))
+        #expect(Self.sent(state.forceRefresh(2) ?? []) == ["RT-9"], "refresh tries a token that needs its sign-in once more")
+    }
+
+    @Test func whenTheCheckIsRefusedTooTheRefreshTokenIsDropped() {
+        var state = signedIn(extras: 1)
+        _ = state.forceRefresh(1)
+        _ = state.grantLanded(.failed(.needsSignIn, summary: "AADSTS65001", retryAfter: nil), at: moment)
+        #expect(state.inFlight?.token == 0)
+        let effects = state.grantLanded(.failed(.needsSignIn, summary: "AADSTS70008", retryAfter: nil), at: moment)
+        #expect(state.session == .needsSignIn(reason: "AADSTS70008"))
+        #expect(effects.contains(.signInNeeded(reason: "AADSTS70008", notify: true)))
+        #expect(effects.contains(.answerRefreshes(token: 1, .refreshFailed(summary: "AADSTS65001", retrying: false))))
+        #expect(!effects.contains { if case .tokenSignInNeeded = $0 { true } else { false } })
+        #expect(state.condition(1) == .needsSignIn && state.tokens[1].phase == .idle(State.Failure(message: "AADSTS65001", attempts: 0)))
+        #expect(state.queue.isEmpty && state.inFlight == nil)
+    }
+
+    @Test func aCheckThatCannotReachTheProviderLeavesTheRefusalOpenUntilItsRetry() {
+        var state = signedIn(extras: 1)
+        _ = state.forceRefresh(1)
+        _ = state.grantLanded(.failed(.needsSignIn, summary: "consent", retryAfter: nil), at: moment)
+        let effects = state.grantLanded(.failed(.transient, summary: "down", retryAfter: nil), at: moment)
+        #expect(state.session == .signedIn(refreshToken: "RT-1") && state.tokens[1].refused)
+        #expect(effects.contains(.answerRefreshes(token: 1, .refreshFailed(summary: "consent", retrying: false))))
+        #expect(Self.sent(state.refreshDue(0)) == ["RT-1"])
+        _ = state.grantLanded(.failed(.configuration, summary: "invalid_client", retryAfter: nil), at: moment)
+        // Not a refusal of the refresh token: the refused token needs its own sign-in.
+        #expect(state.tokens[1].phase == .needsSignIn(State.Failure(message: "consent", attempts: 0)))
+    }
+
+    @Test func anUnrecognizedErrorKeepsTheRefreshTokenAndRetries() {
+        var state = signedIn(extras: 1)
+        _ = state.refreshDue(0)
+        let effects = state.grantLanded(.failed(.unrecognized, summary: "brand_new_error", retryAfter: nil), at: moment)
+        #expect(state.session == .signedIn(refreshToken: "RT-1"))
+        #expect(state.tokens[0].phase == .retrying(at: clock.now.adding(seconds: 2), State.Failure(message: "brand_new_error", attempts: 1)))
+        #expect(!effects.contains { if case .signInNeeded = $0 { true } else { false } })
     }
 
     @Test func deviceComplianceLeavesTheNoticeToTheDriver() {

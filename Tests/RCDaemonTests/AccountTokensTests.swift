@@ -124,12 +124,17 @@ import Testing
         let graphReply = Replies<TokenReply>()
         let dynReply = Replies<TokenReply>()
         h.endpoint.enqueue(Self.refused)
+        h.endpoint.enqueue(Self.refused)
         h.account.forceRefresh(slot(h, "graph"), graphReply.callback)
+        h.account.forceRefresh(slot(h, nil)) { _ in }
         h.account.forceRefresh(slot(h, "dyn"), dynReply.callback)
         #expect(h.endpoint.callCount == 4)
         h.scheduler.completeOffloaded()
+        // graph's refusal is checked by the account's own grant, queued already.
+        #expect(h.endpoint.callCount == 5 && h.endpoint.field("scope", of: 4) == "openid offline_access")
+        h.scheduler.completeOffloaded()
         // dyn's grant was never sent: the refresh token it would present is gone.
-        #expect(h.endpoint.callCount == 4)
+        #expect(h.endpoint.callCount == 5)
         #expect(!h.account.grantInFlight)
         guard case .error(let graphMessage)? = graphReply.values.first, case .error(let dynMessage)? = dynReply.values.first else {
             Issue.record("expected errors, got \(graphReply.values) and \(dynReply.values)")
@@ -146,7 +151,77 @@ import Testing
         for reply in [h.requestNow(), h.requestNow("graph"), h.requestNow("dyn")] {
             #expect(reply == AccountTests.needsSignIn)
         }
-        #expect(h.endpoint.callCount == 4)
+        #expect(h.endpoint.callCount == 5)
+    }
+
+    static let mfa = Reply.json(
+        400,
+        #"{"error":"invalid_grant","error_description":"AADSTS50076: you must use multi-factor authentication to access 'https://dyn.example'.","error_codes":[50076]}"#)
+
+    @Test func anExtraTokenRefusedForItsAPIAloneNeedsItsOwnSignInAndTheRestGoesOn() {
+        let h = harness()
+        signInAndMint(h)
+        let dynReply = Replies<TokenReply>()
+        h.endpoint.enqueue(Self.mfa)
+        h.endpoint.enqueue(Reply.grant(access: "AT-SECRET-OWN-2", refresh: "RT-SECRET-4"))
+        h.account.forceRefresh(slot(h, "dyn"), dynReply.callback)
+        h.scheduler.completeOffloaded()
+        // Exactly one check, with the account's own scopes and the one refresh token.
+        #expect(h.endpoint.callCount == 5)
+        #expect(h.endpoint.field("scope", of: 4) == "openid offline_access" && h.endpoint.field("refresh_token", of: 4) == "RT-SECRET-3")
+        #expect(dynReply.values.isEmpty)
+        h.scheduler.completeOffloaded()
+        #expect(h.endpoint.callCount == 5 && !h.account.grantInFlight)
+        let tokenURL = AccountHarness.signInURL + ".dyn"
+        guard case .error(let message)? = dynReply.values.first else {
+            Issue.record("expected an error, got \(dynReply.values)")
+            return
+        }
+        #expect(message.hasPrefix("refresh of work.dyn failed: invalid_grant: AADSTS50076"))
+        #expect(message.hasSuffix("; token work.dyn needs sign-in: open \(tokenURL)"))
+        #expect(h.account.unavailableMessage(slot(h, "dyn")) == "token work.dyn needs sign-in: open \(tokenURL)")
+        // The refresh token is kept and rotated; the account's own token and graph are served.
+        #expect(h.account.state.session == .signedIn(refreshToken: "RT-SECRET-4"))
+        #expect(h.requestNow() == .token("AT-SECRET-OWN-2") && h.requestNow("graph") == .token("AT-SECRET-GRAPH-1"))
+        #expect(h.account.nextRefresh(slot(h, "dyn")) == nil && h.account.nextRefresh(slot(h, "graph")) != nil)
+        #expect(h.needsPerson.isEmpty, "the account as a whole does not need the person")
+        #expect(h.tokenNeedsPerson == ["work.dyn: token work.dyn needs sign-in (\(h.account.state.tokens[2].failure?.message ?? "")): open \(tokenURL)"])
+        #expect(h.events.contains { $0.event == "signin_needed" && $0.fields["TOKEN"] == "dyn" && $0.fields["SIGNIN_URL"] == tokenURL })
+        #expect(h.events.contains { $0.event == "refresh_failed" && $0.message.contains("checking the refresh token") })
+        guard case .object(let status) = h.account.status(), case .array(let tokens)? = status["tokens"],
+            case .object(let dyn)? = tokens.last
+        else {
+            Issue.record("no tokens in \(h.account.status())")
+            return
+        }
+        #expect(dyn["state"]?.stringValue == "needs_signin" && dyn["signin_url"]?.stringValue == tokenURL)
+        #expect(dyn["last_error"]?.stringValue?.contains("AADSTS50076") == true)
+        #expect(status["state"]?.stringValue == "signed_in" && status["signin_url"] == nil)
+
+        // Its own sign-in redeems the code for dyn's resource and replaces the refresh token.
+        h.endpoint.enqueue(Reply.grant(access: "AT-SECRET-DYN-2", refresh: "RT-SECRET-9"))
+        let result = Replies<SignInResult>()
+        h.account.completeSignIn(code: "code-SECRET-D", verifier: "verifier-SECRET", nonce: nil, token: slot(h, "dyn"), reply: result.callback)
+        h.scheduler.completeOffloaded()
+        #expect(result.values == [.signedIn])
+        #expect(h.endpoint.field("grant_type", of: 5) == "authorization_code" && h.endpoint.field("resource", of: 5) == "https://dyn.example")
+        #expect(h.endpoint.field("scope", of: 5) == nil)
+        #expect(h.requestNow("dyn") == .token("AT-SECRET-DYN-2") && h.requestNow() == .token("AT-SECRET-OWN-2"))
+        #expect(h.account.state.session == .signedIn(refreshToken: "RT-SECRET-9"))
+    }
+
+    @Test func aClientAssertionThatCannotBeSignedIsAConfigurationErrorNotARetry() {
+        let h = AccountHarness(clientAuth: .privateKeyJWT)
+        h.endpoint.enqueue(Reply.grant(access: "AT-SECRET-NEVER", refresh: "RT-SECRET-NEVER"))
+        let result = Replies<SignInResult>()
+        h.account.completeSignIn(code: "code-SECRET", verifier: "verifier-SECRET", nonce: nil, reply: result.callback)
+        h.scheduler.completeOffloaded()
+        guard case .failed(let summary, _)? = result.values.first else {
+            Issue.record("expected a failed sign-in, got \(result.values)")
+            return
+        }
+        #expect(summary == "client_auth is private_key_jwt but the account has no certificate")
+        #expect(h.requestNow() == AccountTests.needsSignIn)
     }
 
     @Test func aSignInDuringAnExtraTokensGrantMintsItAgainFromTheNewRefreshToken() {

@@ -67,6 +67,55 @@ import Testing
         #expect(Fixtures.account(scopes: ["openid"]).usesNonce)
         #expect(!Fixtures.account(scopes: ["offline_access"]).usesNonce)
     }
+
+    static let tokens = [
+        ExtraToken(name: "mail", scopes: ["https://graph.microsoft.com/Mail.Read", "offline_access"]),
+        ExtraToken(name: "dyn", scopes: ["https://contoso.crm.dynamics.com/.default"]),
+        ExtraToken(name: "files", scopes: ["https://graph.microsoft.com/Files.Read", "https://graph.microsoft.com/Mail.Read"]),
+        ExtraToken(name: "v1", resource: "https://v1.example"),
+    ]
+
+    /// The sign-in consents to every named scope of the extra tokens, but never mixes `.default` in.
+    @Test func entraV2SignInAsksForTheNamedScopesOfEveryToken() {
+        var account = Fixtures.account(.entra, scopes: ["openid", "https://graph.microsoft.com/User.Read", "offline_access"])
+        account.tokens = Self.tokens
+        #expect(
+            AuthorizeRequest.signInScopes(account) == [
+                "openid", "https://graph.microsoft.com/User.Read", "offline_access", "https://graph.microsoft.com/Mail.Read",
+                "https://graph.microsoft.com/Files.Read",
+            ])
+        let url = AuthorizeRequest.url(for: account, state: "S", pkce: pkce, nonce: nil)
+        #expect(Fixtures.pairs(Fixtures.query(of: url)).contains { $0.hasPrefix("scope=") && $0.hasSuffix("Mail.Read https://graph.microsoft.com/Files.Read") })
+        // The code is still redeemed for the account's own scopes only: one resource per request.
+        let redeem = TokenRequest.authorizationCode(account: account, code: "C", verifier: "V")
+        #expect(redeem.formBody.first { $0.0 == "scope" }?.1 == "openid https://graph.microsoft.com/User.Read offline_access")
+    }
+
+    @Test func aDefaultScopeIsNeverMixedAndOtherProvidersAskForTheirOwn() {
+        var ownDefault = Fixtures.account(.entra, scopes: ["api://demo/.default", "offline_access"])
+        ownDefault.tokens = Self.tokens
+        #expect(AuthorizeRequest.signInScopes(ownDefault) == ["api://demo/.default", "offline_access"])
+        for provider in [Provider.generic, .adfs, .entraV1] {
+            var account = Fixtures.account(provider, scopes: ["openid"])
+            account.tokens = Self.tokens
+            #expect(AuthorizeRequest.signInScopes(account) == ["openid"], "\(provider)")
+        }
+    }
+
+    /// `/signin/ACCOUNT.TOKEN` asks for that token's scopes (or resource), and its code is
+    /// redeemed for the same.
+    @Test func aTokensOwnSignInAsksForItsAudience() {
+        var account = Fixtures.account(.entra, scopes: ["openid", "offline_access"])
+        account.tokens = Self.tokens
+        let url = AuthorizeRequest.url(for: account, token: Self.tokens[1], state: "S", pkce: pkce, nonce: nil)
+        #expect(Fixtures.pairs(Fixtures.query(of: url)).contains("scope=https://contoso.crm.dynamics.com/.default offline_access"))
+        let redeem = TokenRequest.authorizationCode(account: account, code: "C", verifier: "V", token: Self.tokens[1])
+        #expect(redeem.formBody.first { $0.0 == "scope" }?.1 == "https://contoso.crm.dynamics.com/.default offline_access")
+        var v1 = Fixtures.account(.entraV1, scopes: [], resource: "https://own.example")
+        v1.tokens = Self.tokens
+        let v1URL = AuthorizeRequest.url(for: v1, token: Self.tokens[3], state: "S", pkce: pkce, nonce: nil)
+        #expect(Fixtures.pairs(Fixtures.query(of: v1URL)).contains("resource=https://v1.example"))
+    }
 }
 
 @Suite struct ProviderPresetTests {

@@ -121,7 +121,8 @@ import Testing
         ("invalid_scope", 400, .configuration), ("invalid_request", 400, .configuration),
         ("unsupported_grant_type", 400, .configuration), ("server_error", 400, .transient),
         ("temporarily_unavailable", 400, .transient), ("invalid_grant", 503, .transient),
-        ("invalid_request", 429, .transient), ("something_new", 400, .needsSignIn),
+        ("invalid_request", 429, .transient), ("something_new", 400, .unrecognized),
+        ("invalid_resource", 400, .configuration), ("access_denied", 400, .unrecognized),
     ])
     func classification(code: String, status: Int, kind: TokenErrorKind) {
         #expect(failure(parse(#"{"error":"\#(code)"}"#, status: status))?.kind == kind)
