@@ -184,15 +184,22 @@ import Testing
         #expect(abs(expiry - Int64(Date().timeIntervalSince1970) - 3600) < 120, "git-credential get: \(helper)")
         #expect(answer["password_expiry_utc"].flatMap { Int64($0) }.map { abs($0 - expiry) <= 2 } ?? true)
 
-        // git: the server refused it (`git credential reject` runs erase): the next fill has a
-        // fresh token. This branch's daemon has no `rejected` request; erase falls back to refresh.
+        // git: the server refused it (`git credential reject` runs erase, which reports the
+        // token with `rejected`). A token minted seconds ago that an API refuses would be
+        // refused again, so no grant goes out and the daemon says why (the helper's stderr);
+        // a report of a token that is no longer current costs no grant either. (A current,
+        // older token is refreshed: the `rejected` tests show that.)
+        let grantsBefore = tls.provider.stats.refreshGrants
         let rejected = try setup.run(
             try Self.tool("git"), ["credential", "reject"],
             input: "protocol=https\nhost=dev.example.com\npath=org/project/_git/repo\nusername=oauth2\npassword=\(token)\n\n")
         #expect(rejected.status == 0, "git reject: \(rejected)")
+        #expect(rejected.stderr.contains("refuses fresh tokens"), "git reject: \(rejected)")
+        let erasedStale = try setup.run(
+            setup.daemon.binary, ["git-credential", "work", "erase"], input: "protocol=https\nhost=dev.example.com\npassword=not-the-token\n\n")
+        #expect(erasedStale.status == 0, "erase of a stale token: \(erasedStale)")
         let refilled = Self.fields(try setup.gitFill().stdout)
-        let fresh = try #require(refilled["password"])
-        #expect(fresh != token && tls.provider.isValid(accessToken: fresh))
+        #expect(refilled["password"] == token && tls.provider.stats.refreshGrants == grantsBefore)
 
         // kubernetes: the exec plugin's token goes to the server the kubeconfig names.
         let kubeAfter = try setup.kube()
