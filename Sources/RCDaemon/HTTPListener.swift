@@ -195,7 +195,8 @@ final class HTTPListener {
                     return refuse(connection, error)
                 }
                 if length > limits.maximumBody {
-                    return respondWithError(connection, status: 413, detail: "The request body is larger than this page accepts.")
+                    let detail = "The request body is larger than this page accepts."
+                    return send(Page.error(status: 413, title: HTTPResponse.reasonPhrase(413), detail: detail), on: connection)
                 }
                 connection.session.phase = .body(head: head, target: target, headLength: headLength, bodyLength: length)
             }
@@ -208,13 +209,12 @@ final class HTTPListener {
         connection.session.phase = .handling
         connection.evictable = false
         core.clearDeadline(connection)
-        let serial = connection.serial
         var answered = false
         router(BrowserRequest(method: head.method, target: target, headers: head.headers, body: body)) {
             [weak self, weak connection] response in
             guard !answered else { return }
             answered = true
-            guard let self, let connection, connection.serial == serial, connection.isOpen else { return }
+            guard let self, let connection, connection.isOpen else { return }
             self.send(response, on: connection)
         }
     }
@@ -233,11 +233,8 @@ final class HTTPListener {
     /// peer's bytes, so it is safe to log.
     private func refuse(_ connection: Connection, _ error: HTTPRequestError) {
         rejectionLog("request_rejected").warning("refused an HTTP request with \(error.status): \(error.reason)")
-        respondWithError(connection, status: error.status, detail: Self.describe(error))
-    }
-
-    private func respondWithError(_ connection: Connection, status: Int, detail: String) {
-        send(Page.error(status: status, title: HTTPResponse.reasonPhrase(status), detail: detail), on: connection)
+        let page = Page.error(status: error.status, title: HTTPResponse.reasonPhrase(error.status), detail: Self.describe(error))
+        send(page, on: connection)
     }
 
     /// Sends `response` within the write deadline, then lingers (see `ConnectionCore.AfterWrite`).

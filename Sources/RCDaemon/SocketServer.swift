@@ -20,15 +20,10 @@ final class SocketServer {
     static let clientDeadlineSeconds: Double = RefreshPolicy.waitForRefresh + 10
     static let maximumRequestLine = 4096
 
-    private struct Listener {
-        let fd: FileDescriptor
-        /// False for a socket systemd made (socket activation): its file is systemd's to remove.
-        let ownsPath: Bool
-    }
-
     private let logger: Logger
     private let ownerUID = getuid()
-    private var listeners: [String: Listener] = [:]
+    /// `ownsPath` is false for a socket systemd made (socket activation): its file is systemd's.
+    private var listeners: [String: (fd: FileDescriptor, ownsPath: Bool)] = [:]
     /// No cap: only the daemon's own user gets in (mode 0600, SO_PEERCRED), and closing one of
     /// its clients to make room for another would help none of them.
     private let core: ConnectionCore<Request>
@@ -63,7 +58,7 @@ final class SocketServer {
         try core.listen(listener) { [weak self] error in
             self?.acceptFailures.warning("\(name): \(error)")
         } accepted: { [weak self] in self?.accept($0, name: name, onClient: onClient) }
-        listeners[path] = Listener(fd: listener, ownsPath: ownsPath)
+        listeners[path] = (listener, ownsPath)
     }
 
     /// The paths listened on.
@@ -112,8 +107,7 @@ final class SocketServer {
         guard let handler = client.session.lineHandler else {
             // A write-on-connect client that sends data or hangs up while its reply waits
             // for a refresh: discard the data; the reply goes out or the deadline closes it.
-            if readiness.hangUp { core.drop(client) } else { core.discardInput(client) }
-            return
+            return readiness.hangUp ? core.drop(client) : core.discardInput(client)
         }
         let result = core.read(client, appendingTo: &client.session.input, max: 1024)
         let input = client.session.input
