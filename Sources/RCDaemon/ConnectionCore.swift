@@ -87,18 +87,18 @@ final class ConnectionCore<Session> {
 
     /// How many connections a listener takes on its next readiness. Accepting until EAGAIN
     /// costs a failing accept(2) per wake-up, one in six system calls of a one-client token
-    /// fetch; taking one costs an early epoll_wait when more were waiting, one in five under
-    /// load. So: one while connections come one at a time (the last batch ran dry after one),
-    /// whole batches once eight single accepts in a row left more waiting.
+    /// fetch; taking one costs an extra epoll_wait whenever more were waiting. So: one at a time
+    /// after a batch that found a single connection, a whole batch every ninth wake-up to look,
+    /// and whole batches for as long as they find more than one (a backlog under load).
     private final class AcceptBatch {
         var limit = 1
-        var leftWaiting = 0
+        var singles = 0
 
         func ended(taken: Int, ranDry: Bool) {
-            leftWaiting = ranDry ? 0 : leftWaiting + 1
+            singles = ranDry ? 0 : singles + 1
             if ranDry && taken <= 1 {
                 limit = 1
-            } else if ranDry || leftWaiting >= 8 {
+            } else if ranDry || singles >= 8 {
                 limit = ConnectionCore.maximumAcceptsPerTurn
             }
         }
