@@ -30,34 +30,16 @@ final class HTTPListener {
     /// Answers one request; call it once.
     typealias Respond = (HTTPResponse) -> Void
 
-    private final class Connection {
-        enum Phase {
-            case head
-            case body(BrowserRequestHead)
-            case handling
-            case writing([UInt8], offset: Int)
-            case lingering
-        }
+    /// One connection's request, as far as it has come; the answer is the core's to write.
+    private struct Exchange {
+        enum Phase { case head, body(head: HTTPRequestHead, target: RequestTarget, headLength: Int, bodyLength: Int), handling }
 
-        let fd: FileDescriptor
-        let serial: UInt64
         var buffer: [UInt8] = []
         var phase = Phase.head
-        var timer: EventLoop.TimerID?
         var isHEAD = false
-
-        init(fd: FileDescriptor, serial: UInt64) {
-            self.fd = fd
-            self.serial = serial
-        }
     }
 
-    private struct BrowserRequestHead {
-        let head: HTTPRequestHead
-        let target: RequestTarget
-        let headLength: Int
-        let bodyLength: Int
-    }
+    private typealias Connection = ConnectionCore<Exchange>.Connection
 
     /// Finds the uid that owns the client end of an accepted connection.
     typealias PeerOwner = (FileDescriptor) throws(SystemError) -> uid_t
@@ -73,12 +55,9 @@ final class HTTPListener {
     private let limits: Limits
     private let parser = HTTPRequestParser()
     private var listeners: [FileDescriptor] = []
-    private var connections: [Int32: Connection] = [:]
-    private var nextSerial: UInt64 = 0
+    private let core: ConnectionCore<Exchange>
     private let router: (BrowserRequest, @escaping Respond) -> Void
     private var rejectionLogs: [String: RateLimitedLog] = [:]
-    /// Every read lands here first: one buffer for all connections, since the loop reads one at a time.
-    private var scratch = [UInt8](repeating: 0, count: 16384)
 
     /// Binds 127.0.0.1 and ::1 on `port` (0: a free port, the same on both). A machine
     /// without IPv6 loopback gets 127.0.0.1 alone.
@@ -107,8 +86,13 @@ final class HTTPListener {
         self.router = router
         self.port = port
         self.listeners = listeners
+        core = ConnectionCore(loop: loop, maximumConnections: limits.maximumConnections, session: Exchange())
+        core.onReady = { [weak self] connection, readiness in self?.handle(connection, readiness) }
         for listener in listeners {
-            try loop.register(listener.rawValue, interest: .read) { [weak self] _ in self?.acceptAll(listener) }
+            try core.listen(listener) { [weak self] error in
+                // EMFILE and friends: the core evicts a dawdler and leaves the rest in the backlog.
+                self?.rejectionLog("accept_failed").warning("HTTP listener: \(error)")
+            } accepted: { [weak self] in self?.accept($0) }
         }
     }
 
@@ -131,7 +115,7 @@ final class HTTPListener {
     }
 
     /// Open connections, for tests and status.
-    var connectionCount: Int { connections.count }
+    var connectionCount: Int { core.count }
 
     /// The rate-limited log for one kind of refused request (`callback_rejected`, ...): any
     /// local process can send these as fast as it likes, and the journal must not pay for it.
@@ -144,55 +128,19 @@ final class HTTPListener {
 
     /// Closes the listening sockets and every connection.
     func close() {
-        for listener in listeners {
-            loop.unregister(listener.rawValue)
-            listener.close()
-        }
+        for listener in listeners { core.stopListening(listener) }
         listeners.removeAll()
-        for connection in Array(connections.values) { drop(connection) }
+        core.dropAll()
     }
 
-    private func acceptAll(_ listener: FileDescriptor) {
-        // At most a batch a turn: the listener is level-triggered, so the rest of the backlog
-        // comes back next turn, after whatever else became ready (see `SocketServer`).
-        for _ in 0..<SocketServer.maximumAcceptsPerTurn {
-            let accepted: FileDescriptor?
-            do {
-                accepted = try Socket.accept(listener)
-            } catch {
-                // EMFILE and friends: leave the rest in the backlog until a descriptor frees up.
-                rejectionLog("accept_failed").warning("HTTP listener: \(error)")
-                evictOldestDawdler()
-                loop.pauseReading(listener.rawValue, seconds: 0.1)
-                return
-            }
-            guard let fd = accepted else { return }
-            if connections.count >= limits.maximumConnections { evictOldestDawdler() }
-            nextSerial += 1
-            let connection = Connection(fd: fd, serial: nextSerial)
-            do {
-                try loop.register(fd.rawValue, interest: .read) { [weak self, weak connection] readiness in
-                    guard let self, let connection else { return }
-                    self.handle(connection, readiness)
-                }
-            } catch {
-                continue
-            }
-            connections[fd.rawValue] = connection
-            if let refusal = refusal(of: fd) {
-                // Answered before a byte of the request is read: no route runs, so nothing is
-                // started, redeemed or shown, not even the account names.
-                connection.phase = .handling
-                send(Page.error(status: 403, title: "This listener belongs to another user", detail: refusal), on: connection)
-                continue
-            }
-            connection.timer = loop.schedule(at: loop.now.adding(seconds: limits.headDeadlineSeconds)) {
-                [weak self, weak connection] in
-                guard let self, let connection else { return }
-                // A request head that has not arrived in time: close without a word.
-                self.drop(connection)
-            }
+    private func accept(_ connection: Connection) {
+        if let refusal = refusal(of: connection.fd) {
+            // Answered before a byte of the request is read: no route runs, so nothing is
+            // started, redeemed or shown, not even the account names.
+            return send(Page.error(status: 403, title: "This listener belongs to another user", detail: refusal), on: connection)
         }
+        // A request head that has not arrived in time: the core closes without a word.
+        core.setDeadline(connection, seconds: limits.headDeadlineSeconds)
     }
 
     /// Why a fresh connection is refused, as the page says it, or nil when the daemon's own
@@ -217,116 +165,56 @@ final class HTTPListener {
             + " To sign in to accounts of your own, run redirect-catcher as yourself, on a port of your own."
     }
 
-    /// Closes the connection that has waited longest for its request head or body.
-    private func evictOldestDawdler() {
-        var oldest: Connection?
-        for connection in connections.values {
-            switch connection.phase {
-            case .head, .body, .lingering:
-                if oldest == nil || connection.serial < (oldest?.serial ?? .max) { oldest = connection }
-            case .handling, .writing:
-                break
-            }
-        }
-        if let oldest { drop(oldest) }
-    }
-
-    private func drop(_ connection: Connection) {
-        if let timer = connection.timer { loop.cancel(timer) }
-        connection.timer = nil
-        guard connection.fd.rawValue >= 0 else { return }
-        connections.removeValue(forKey: connection.fd.rawValue)
-        loop.unregister(connection.fd.rawValue)
-        connection.fd.close()
-    }
-
     private func handle(_ connection: Connection, _ readiness: EventLoop.Readiness) {
-        switch connection.phase {
-        case .head, .body:
-            readRequest(connection)
+        switch connection.session.phase {
+        case .head, .body: readRequest(connection)
         case .handling:
             // The peer went away while its code was being redeemed; the exchange goes on.
-            if readiness.hangUp { drop(connection) }
-        case .writing:
-            if readiness.hangUp && !readiness.writable { drop(connection) } else { flush(connection) }
-        case .lingering:
-            while true {
-                switch (try? readSome(connection.fd)) ?? .endOfFile {
-                case .bytes: continue
-                case .wouldBlock: return
-                case .endOfFile:
-                    drop(connection)
-                    return
-                }
-            }
+            if readiness.hangUp { core.drop(connection) }
         }
-    }
-
-    /// One read(2) into `scratch`. Not `FileDescriptor.read(appendingTo:)`, which zero-fills
-    /// its whole window element by element on every call: with a byte a second from each of
-    /// a thousand slow clients, that alone kept an unoptimised build's loop busy.
-    private func readSome(_ fd: FileDescriptor) throws(SystemError) -> FileDescriptor.IOResult {
-        let result = scratch.withUnsafeMutableBytes { buffer in
-            Result { () throws(SystemError) -> FileDescriptor.IOResult in try fd.read(into: buffer) }
-        }
-        return try result.get()
     }
 
     private func readRequest(_ connection: Connection) {
-        let result: FileDescriptor.IOResult
-        do {
-            result = try readSome(connection.fd)
-            if case .bytes(let count) = result { connection.buffer.append(contentsOf: scratch[0..<count]) }
-        } catch {
-            drop(connection)
-            return
-        }
-        switch result {
+        switch core.read(connection, appendingTo: &connection.session.buffer) {
         case .wouldBlock: return
-        case .endOfFile:
-            drop(connection)
-            return
+        case .endOfFile: return core.drop(connection)
         case .bytes: break
         }
-        if case .head = connection.phase {
-            switch parser.parse(connection.buffer) {
-            case .incomplete:
-                return
-            case .failed(let error):
-                refuse(connection, error)
-                return
+        if case .head = connection.session.phase {
+            switch parser.parse(connection.session.buffer) {
+            case .incomplete: return
+            case .failed(let error): return refuse(connection, error)
             case .complete(let head, let headLength):
-                connection.isHEAD = head.method == "HEAD"
+                connection.session.isHEAD = head.method == "HEAD"
                 let target: RequestTarget
                 let length: Int
                 do {
                     target = try RequestTarget.parse(head.target)
                     length = try head.bodyLength()
                 } catch {
-                    refuse(connection, error)
-                    return
+                    return refuse(connection, error)
                 }
                 if length > limits.maximumBody {
-                    respondWithError(connection, status: 413, detail: "The request body is larger than this page accepts.")
-                    return
+                    let detail = "The request body is larger than this page accepts."
+                    return send(Page.error(status: 413, title: HTTPResponse.reasonPhrase(413), detail: detail), on: connection)
                 }
-                connection.phase = .body(BrowserRequestHead(head: head, target: target, headLength: headLength, bodyLength: length))
+                connection.session.phase = .body(head: head, target: target, headLength: headLength, bodyLength: length)
             }
         }
-        guard case .body(let request) = connection.phase else { return }
-        guard connection.buffer.count >= request.headLength + request.bodyLength else { return }
-        let body = Array(connection.buffer[request.headLength..<(request.headLength + request.bodyLength)])
-        connection.buffer = []
-        connection.phase = .handling
-        if let timer = connection.timer { loop.cancel(timer) }
-        connection.timer = nil
-        let serial = connection.serial
+        guard case .body(let head, let target, let headLength, let bodyLength) = connection.session.phase,
+            connection.session.buffer.count >= headLength + bodyLength
+        else { return }
+        let body = Array(connection.session.buffer[headLength..<(headLength + bodyLength)])
+        connection.session.buffer = []
+        connection.session.phase = .handling
+        connection.evictable = false
+        core.clearDeadline(connection)
         var answered = false
-        router(BrowserRequest(method: request.head.method, target: request.target, headers: request.head.headers, body: body)) {
+        router(BrowserRequest(method: head.method, target: target, headers: head.headers, body: body)) {
             [weak self, weak connection] response in
             guard !answered else { return }
             answered = true
-            guard let self, let connection, connection.serial == serial, connection.fd.rawValue >= 0 else { return }
+            guard let self, let connection, connection.isOpen else { return }
             self.send(response, on: connection)
         }
     }
@@ -345,52 +233,16 @@ final class HTTPListener {
     /// peer's bytes, so it is safe to log.
     private func refuse(_ connection: Connection, _ error: HTTPRequestError) {
         rejectionLog("request_rejected").warning("refused an HTTP request with \(error.status): \(error.reason)")
-        respondWithError(connection, status: error.status, detail: Self.describe(error))
+        let page = Page.error(status: error.status, title: HTTPResponse.reasonPhrase(error.status), detail: Self.describe(error))
+        send(page, on: connection)
     }
 
-    private func respondWithError(_ connection: Connection, status: Int, detail: String) {
-        if let timer = connection.timer { loop.cancel(timer) }
-        connection.timer = nil
-        send(Page.error(status: status, title: HTTPResponse.reasonPhrase(status), detail: detail), on: connection)
-    }
-
+    /// Sends `response` within the write deadline, then lingers (see `ConnectionCore.AfterWrite`).
     private func send(_ response: HTTPResponse, on connection: Connection) {
         var response = response
         response.headers.add("Connection", "close")
-        connection.phase = .writing(response.serialize(includeBody: !connection.isHEAD), offset: 0)
-        connection.timer = loop.schedule(at: loop.now.adding(seconds: limits.writeDeadlineSeconds)) {
-            [weak self, weak connection] in
-            guard let self, let connection else { return }
-            self.drop(connection)
-        }
-        flush(connection)
-    }
-
-    private func flush(_ connection: Connection) {
-        guard case .writing(let bytes, var offset) = connection.phase else { return }
-        while offset < bytes.count {
-            switch (try? connection.fd.write(bytes, from: offset)) ?? .endOfFile {
-            case .bytes(let n):
-                offset += n
-            case .wouldBlock:
-                connection.phase = .writing(bytes, offset: offset)
-                try? loop.modify(connection.fd.rawValue, interest: .write)
-                return
-            case .endOfFile:
-                drop(connection)
-                return
-            }
-        }
-        // Half-close and read what the client still sends before closing, so that unread
-        // bytes (a pipelined request, an ignored body) do not turn the close into a reset
-        // that could destroy the response before the browser reads it.
-        _ = Glibc.shutdown(connection.fd.rawValue, Int32(SHUT_WR))
-        connection.phase = .lingering
-        try? loop.modify(connection.fd.rawValue, interest: .read)
-        if let timer = connection.timer { loop.cancel(timer) }
-        connection.timer = loop.schedule(at: loop.now.adding(seconds: limits.lingerSeconds)) { [weak self, weak connection] in
-            guard let self, let connection else { return }
-            self.drop(connection)
-        }
+        core.setDeadline(connection, seconds: limits.writeDeadlineSeconds)
+        core.write(
+            response.serialize(includeBody: !connection.session.isHEAD), to: connection, then: .linger(seconds: limits.lingerSeconds))
     }
 }
