@@ -9,25 +9,18 @@ the token); runs until SIGTERM.
 """
 import base64
 import http.server
-import json
 import signal
-import ssl
 import subprocess
 import sys
-import urllib.error
-import urllib.request
+
+import provider_check  # beside this file
 
 root, provider, ca_file = sys.argv[1:4]
 
 
 def provider_accepts(token):
-    """The provider's own verdict on the bearer token (its /validate endpoint)."""
-    request = urllib.request.Request(provider + "/validate", headers={"Authorization": "Bearer " + token})
-    try:
-        with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=ca_file), timeout=10) as reply:
-            return json.load(reply).get("active") is True
-    except urllib.error.HTTPError:
-        return False
+    """The provider's own verdict on the bearer token."""
+    return provider_check.provider_accepts(provider, ca_file, token)
 
 
 def token_of(authorization):

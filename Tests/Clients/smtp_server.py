@@ -7,29 +7,22 @@ Prints `port=N` once it listens, then `accepted USER` for each message taken; ru
 SIGTERM.
 """
 import base64
-import json
 import signal
 import socket
-import ssl
 import sys
-import urllib.error
-import urllib.request
 import warnings
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+import provider_check  # beside this file
+
 user, provider, ca_file = sys.argv[1:4]
 
 
 def provider_accepts(token):
-    """The provider's own verdict on the bearer token (its /validate endpoint)."""
-    request = urllib.request.Request(provider + "/validate", headers={"Authorization": "Bearer " + token})
-    try:
-        with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=ca_file), timeout=10) as reply:
-            return json.load(reply).get("active") is True
-    except urllib.error.HTTPError:
-        return False
+    """The provider's own verdict on the bearer token."""
+    return provider_check.provider_accepts(provider, ca_file, token)
 
 
 def refuse(reason):
