@@ -23,7 +23,7 @@ extension Daemon {
             respond(statusPage())
         } else if path.hasPrefix("/signin/") {
             startSignIn(name: String(path.dropFirst("/signin/".count)), method: request.method, headers: request.headers, respond)
-        } else if callbackPaths.contains(path) {
+        } else if accounts.isCallbackPath(path) {
             receiveCallback(request, respond)
         } else if path.hasPrefix(ResultPages.pathPrefix) {
             let id = String(path.dropFirst(ResultPages.pathPrefix.count))
@@ -277,8 +277,8 @@ extension Daemon {
 
     private func statusPage() -> HTTPResponse {
         var items = ""
-        for name in accountOrder {
-            guard let account = accounts[name] else { continue }
+        for account in accounts.accounts {
+            let name = account.name
             let signedIn = account.usableToken != nil
             let link = "<a href=\"/signin/\(HTML.escape(name))\">\(signedIn ? "sign in again" : "sign in")</a>"
             items += "<li><b>\(HTML.escape(name))</b>: \(signedIn ? "signed in" : "needs sign-in") — \(link)</li>"

@@ -53,11 +53,11 @@ extension Daemon {
             return
         }
         guard let label = TokenLabel(words[1]) else {
-            reply("error: \"\(Logger.sanitize(String(words[1].prefix(64))))\" is not NAME or NAME.TOKEN (names are 1 to 64 of A-Z a-z 0-9 _ -); configured: \(accountOrder.joined(separator: ", "))")
+            reply("error: \"\(Logger.sanitize(String(words[1].prefix(64))))\" is not NAME or NAME.TOKEN (names are 1 to 64 of A-Z a-z 0-9 _ -); configured: \(accounts.names.joined(separator: ", "))")
             return
         }
         guard let account = accounts[label.account] else {
-            reply("error: no account named \"\(label.account)\"; configured: \(accountOrder.joined(separator: ", "))")
+            reply("error: no account named \"\(label.account)\"; configured: \(accounts.names.joined(separator: ", "))")
             return
         }
         guard let slot = account.slot(named: label.token) else {
@@ -103,7 +103,7 @@ extension Daemon {
     /// sign-in still works and the paste can be tried again. The paste is never logged.
     func pasteSignIn(_ text: String, reply: @escaping (String) -> Void) {
         let query: String
-        switch PastedRedirect.query(text, callbackPaths: callbackPaths) {
+        switch PastedRedirect.query(text, callbackPaths: accounts.callbackPaths) {
         case .success(let found): query = found
         case .failure(let problem):
             reply("\(Self.pasteRefused): \(problem.reason)")
@@ -130,7 +130,7 @@ extension Daemon {
                 ("version", .string(Version.current)),
                 ("listen", .string("http://localhost:\(port)")),
                 ("socket_directory", .string(runtimeDirectory)),
-                ("accounts", .array(accountOrder.compactMap { accounts[$0]?.status() })),
+                ("accounts", .array(accounts.accounts.map { $0.status() })),
             ]))
     }
 }
