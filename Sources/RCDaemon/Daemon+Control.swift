@@ -62,6 +62,10 @@ extension Daemon {
                 requestToken(label: label, reply: reply)
             }
         case "signin":
+            if let refusal = account.signInRefusal {
+                reply("error: " + refusal)
+                return
+            }
             // `signin ACCOUNT.TOKEN`: the sign-in for that token alone, when it needs one.
             reply(account.signInURL(slot))
         case "rejected":
