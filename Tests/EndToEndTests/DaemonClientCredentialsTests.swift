@@ -174,4 +174,29 @@ extension DaemonEndToEndTests {
         #expect(tls.provider.stats.clientAssertions == 1 && tls.provider.stats.lastAssertionHeader == "RS256 x5t")
         #expect(tls.provider.stats.grants.map(\.grantType) == ["client_credentials"])
     }
+
+    /// check-config names the flow; `offline_access` with client credentials is refused by
+    /// check-config and run alike, with what to change.
+    @Test func checkConfigNamesTheFlowAndRefusesOfflineAccess() throws {
+        var account = JSONObject([
+            ("provider", .string("entra")), ("tenant", .string(Preset.tenantGUID)), ("client_id", .string("3f9d1c2e-8b4a-4e6f-9a0b-1c2d3e4f5a6b")),
+            ("client_secret", .string(Self.applicationSecret)), ("grant", .string("client_credentials")),
+            ("scopes", .array([.string("https://fabrikam.operations.dynamics.com/.default")])),
+        ])
+        let check = try DaemonStartAttempt.run("check-config", account: account)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(
+            check.stdout.contains("  flow: client credentials with a client secret (the application itself: no person, no sign-in, no refresh token)"),
+            "\(check.stdout)")
+        #expect(!check.stdout.contains("redirect_uri"), "\(check.stdout)")
+        account["scopes"] = .array([.string("https://fabrikam.operations.dynamics.com/.default"), .string("offline_access")])
+        for command in ["check-config", "run"] {
+            let run = try DaemonStartAttempt.run(command, account: account)
+            #expect(run.status != 0, "\(command): \(run.stdout)\(run.stderr)")
+            #expect(
+                (run.stdout + run.stderr).contains(
+                    "accounts.sso.scopes: offline_access asks for a refresh token, and client_credentials never gets one: remove it"),
+                "\(command): \(run.stdout)\(run.stderr)")
+        }
+    }
 }
