@@ -199,4 +199,31 @@ extension DaemonEndToEndTests {
                 "\(command): \(run.stdout)\(run.stderr)")
         }
     }
+
+    /// A halt lasts until the configuration is fixed: a reload with the right secret gets the
+    /// token at once, with no person, and a reload that adds an application account starts it.
+    @Test func aReloadWithTheRightSecretEndsTheHalt() throws {
+        let tls = try Self.applicationProvider()
+        defer { tls.stop() }
+        var wrong = Self.applicationAccount(tls, secret: "the-wrong-secret")
+        wrong["tokens"] = nil
+        let daemon = try DaemonProcess(accounts: [("svc", wrong)], caPEM: tls.caPEM)
+        defer { daemon.stop() }
+        try daemon.log.waitForLine(containing: "account svc: the provider refused the client credentials grant", timeout: 10)
+
+        var right = Self.applicationAccount(tls)
+        right["tokens"] = nil
+        try daemon.rewriteConfig(accounts: [("svc", right), ("svc2", right)])
+        let lines = daemon.log.lines.count
+        daemon.reload()
+        try daemon.log.waitForLine(containing: "configuration reloaded: 0 kept, 1 added, 1 changed, 0 removed", after: lines)
+        try daemon.log.waitForLine(containing: "account svc got a token with its client credentials", after: lines)
+        try daemon.log.waitForLine(containing: "account svc2 got a token with its client credentials", after: lines)
+        for name in ["svc", "svc2"] {
+            let token = try TokenSocket.readLine(daemon.socketPath(name))
+            #expect(tls.provider.isValid(accessToken: token), "\(name): \(token)")
+        }
+        #expect(!daemon.log.text.contains("needs sign-in"), "\(daemon.log.text)")
+        #expect(tls.provider.stats.clientCredentialsGrants == 2)
+    }
 }
