@@ -79,6 +79,7 @@ struct AccountContext {
         let resource = try node.member("resource").map { (resourceNode) throws(ConfigError) in try resourceNode.nonEmptyString() }
         if grant == .clientCredentials {
             try checkClientCredential(clientAuth: clientAuth, node: node)
+            try checkClientCredentialsTenant(provider: provider, node: node)
             try checkClientCredentialsAudience(provider: provider, scopes: scopes, resource: resource, node: node)
         }
         try checkAudience(provider: provider, scopes: scopes, resource: resource, node: node, grant: grant)

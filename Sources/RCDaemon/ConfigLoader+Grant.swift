@@ -56,6 +56,16 @@ extension AccountContext {
             "client_credentials signs in as the application, which needs a credential: set client_secret_file (or client_secret), or client_certificate_file and client_key_file")
     }
 
+    /// The application signs in to its own tenant: `common`, `organizations` and `consumers`
+    /// stand for a person's choice of tenant at sign-in, and there is no sign-in.
+    func checkClientCredentialsTenant(provider: Provider, node: ConfigNode) throws(ConfigError) {
+        guard provider == .entra || provider == .entraV1, let tenantNode = node.member("tenant"),
+            let tenant = try? tenantNode.string(), ["common", "organizations", "consumers"].contains(tenant.lowercased())
+        else { return }
+        throw tenantNode.error(
+            "client_credentials signs the application in to one tenant: use its domain (such as contoso.onmicrosoft.com) or Directory (tenant) ID, not \(tenant)")
+    }
+
     /// What a client credentials grant may ask for, for the account (`extra` false) or one of
     /// its `tokens`: never `offline_access`; on entra exactly one `RESOURCE/.default` scope,
     /// which stands for the application permissions an administrator consented to; on adfs a

@@ -108,6 +108,11 @@ extension DaemonEndToEndTests {
         let page = try TestHTTPClient.send(url: "http://localhost:\(daemon.port)/signin/svc")
         #expect(page.status == 409, "\(page.status)")
         #expect(String(decoding: page.body, as: UTF8.self).contains("signs in as the application itself"))
+        // The index lists it without a sign-in link.
+        try daemon.log.waitForLine(containing: "account svc got a token with its client credentials", timeout: 10)
+        let index = String(decoding: try TestHTTPClient.send(url: "http://localhost:\(daemon.port)/").body, as: UTF8.self)
+        #expect(index.contains("<b>svc</b>: the application itself (client credentials), has a token"), "\(index)")
+        #expect(!index.contains("/signin/svc"), "\(index)")
         #expect(tls.provider.stats.authorizeRequests == 0)
     }
 

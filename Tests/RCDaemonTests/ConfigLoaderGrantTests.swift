@@ -142,6 +142,18 @@ import Testing
             message: "only for a person's sign-in, and grant client_credentials has none: remove it")
     }
 
+    @Test(arguments: ["common", "organizations", "Consumers"])
+    func theApplicationSignsInToItsOwnTenant(tenant: String) {
+        loader.expectError(
+            account(
+                Self.entra.replacingOccurrences(of: "contoso.onmicrosoft.com", with: tenant) + ", " + Self.secret
+                    + #", "scopes": ["https://x.example.com/.default"]"#),
+            path: "accounts.a.tenant",
+            message:
+                "client_credentials signs the application in to one tenant: use its domain (such as contoso.onmicrosoft.com) or Directory (tenant) ID, not \(tenant)"
+        )
+    }
+
     @Test func anUnknownGrantSaysWhichExist() {
         loader.expectError(
             account(ConfigLoaderTests.entra + #", "grant": "password""#), path: "accounts.a.grant",
