@@ -238,8 +238,9 @@ struct AccountState {
         return refresh(i, reason: "requested")
     }
 
-    /// `grant: client_credentials`: the daemon started, or a reload added or changed the account: the application signs in
-    /// as itself, and every token's first grant goes out (one at a time, as every grant does).
+    /// `grant: client_credentials`: the daemon started, or a reload added or changed the
+    /// account. The application signs in as itself, and every token's first grant goes out
+    /// (one at a time, as every grant does).
     mutating func startApplication(reason: String) -> [Effect] {
         session = .application
         var effects: [Effect] = [.stateChanged]
