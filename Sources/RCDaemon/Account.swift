@@ -189,7 +189,10 @@ public final class Account {
         for effect in effects {
             switch effect {
             case .sendGrant(let index, let refreshToken, let reason):
-                sendGrant(slots[index], refreshToken: refreshToken, reason: reason)
+                let request = TokenRequest.refresh(account: settings, refreshToken: refreshToken, token: slots[index].extra)
+                sendGrant(slots[index], request, reason: reason)
+            case .sendApplicationGrant(let index, let reason):
+                sendGrant(slots[index], TokenRequest.clientCredentials(account: settings, token: slots[index].extra), reason: reason)
             case .armRefresh(let index, let deadline):
                 let slot = slots[index]
                 if let timer = slot.refreshTimer { scheduler.cancel(timer) }
@@ -264,7 +267,8 @@ public final class Account {
         case .refreshFailed(let summary?, let retrying):
             // `refresh NAME` asked for a new token and did not get one: say so, whatever
             // the still-valid old token; socket clients get that old token if it is usable.
-            let next = retrying ? "the refresh token is kept and the refresh retried" : unavailableMessage(slot)
+            let next =
+                !retrying ? unavailableMessage(slot) : isApplication ? "the grant is retried" : "the refresh token is kept and the refresh retried"
             return .error("refresh of \(slot.label) failed: \(summary); \(next)")
         case .refreshFailed(nil, _):
             return .error("refresh of \(slot.label) failed: \(unavailableMessage(slot))")
@@ -301,8 +305,13 @@ public final class Account {
 
     // MARK: Sign-in
 
-    /// Logs the line that tells the person what to open, and runs the notification hook.
+    /// Logs the line that tells the person what to open, and runs the notification hook. An
+    /// account with `grant: client_credentials` has no person: its tokens are requested instead.
     func announceSignInNeeded(because reason: String) {
+        if isApplication {
+            perform(state.startApplication(reason: reason))
+            return
+        }
         perform(state.signInNeeded(because: reason))
     }
 
@@ -379,12 +388,14 @@ public final class Account {
         perform(effects)
     }
 
-    private func sendGrant(_ slot: TokenSlot, refreshToken: String, reason: String) {
-        let request = TokenRequest.refresh(account: settings, refreshToken: refreshToken, token: slot.extra)
+    private func sendGrant(_ slot: TokenSlot, _ request: TokenRequest, reason: String) {
         let endpoint = self.endpoint
         let settings = self.settings
-        let verb = slot.extra == nil ? "refreshing the access token" : "minting token \(slot.label)"
-        logger.info("refresh_started", "account \(name): \(verb) (\(reason))", account: name, slot.fields)
+        let verb =
+            isApplication
+            ? "requesting \(slot.extra == nil ? "the access token" : "token \(slot.label)") with the client credentials"
+            : slot.extra == nil ? "refreshing the access token" : "minting token \(slot.label)"
+        logger.info("refresh_started", "account \(name): \(verb) (\(reason))", account: name, slot.fields.merging(grantFields) { a, _ in a })
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
             guard let self, !self.retired else { return }
             self.grantLanded(slot, self.naming(self.interpret(result, request: request), slot))
@@ -394,6 +405,9 @@ public final class Account {
     /// Moves the state on, then tells the journal (and, for what only a person can fix, the
     /// notification hook) what happened, then performs the effects.
     private func grantLanded(_ slot: TokenSlot, _ outcome: Outcome) {
+        var outcome = outcome
+        // A refused client credentials grant is the configuration's to fix: the log says so.
+        if isApplication { outcome.result = AccountState.applicationResult(outcome.result) }
         let current = state.inFlight?.generation == state.generation
         let effects = state.grantLanded(outcome.result, at: moment)
         if current { logOutcome(slot, outcome) }
@@ -401,13 +415,14 @@ public final class Account {
     }
 
     private func logOutcome(_ slot: TokenSlot, _ outcome: Outcome) {
-        let fields = outcome.fields.merging(slot.fields) { a, _ in a }
+        let fields = outcome.fields.merging(slot.fields) { a, _ in a }.merging(grantFields) { a, _ in a }
         let adviceText = outcome.advice.map { " — " + $0 } ?? ""
         switch outcome.result {
         case .granted(let grant):
+            let what = isApplication ? "got a token with its client credentials" : "refreshed"
             logger.info(
-                "refreshed", "account \(slot.label) refreshed: access token valid for \(grant.lifetimeSeconds) s", account: name,
-                slot.fields.merging(["EXPIRES_IN": String(grant.lifetimeSeconds)]) { a, _ in a })
+                "refreshed", "account \(slot.label) \(what): access token valid for \(grant.lifetimeSeconds) s", account: name,
+                fields.merging(["EXPIRES_IN": String(grant.lifetimeSeconds)]) { a, _ in a })
         case .failed(.transient, let summary, _), .failed(.unrecognized, let summary, _):
             guard case .retrying(let at, let failure) = state.tokens[slot.index].phase else { return }
             let delay = String(Int(at.seconds(since: scheduler.now).rounded(.up)))
@@ -415,7 +430,7 @@ public final class Account {
             let unknown = if case .failed(.unrecognized, _, _) = outcome.result { " (an error this daemon does not know)" } else { "" }
             logger.warning(
                 "refresh_failed",
-                "account \(slot.label): refresh failed (attempt \(failure.attempts)): \(summary)\(unknown); keeping the refresh token, retrying in \(delay) s",
+                "account \(slot.label): \(isApplication ? "client credentials grant" : "refresh") failed (attempt \(failure.attempts)): \(summary)\(unknown); \(isApplication ? "" : "keeping the refresh token, ")retrying in \(delay) s",
                 account: name, fields.merging(["RETRY_IN": delay]) { a, _ in a })
         case .failed(_, let summary, _) where state.tokens[slot.index].refused:
             logger.error(
@@ -424,7 +439,9 @@ public final class Account {
                 account: name, fields)
         case .failed(.configuration, let summary, _):
             let message =
-                "account \(slot.label): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed"
+                isApplication
+                ? "account \(slot.label): the provider refused the client credentials grant: \(summary)\(adviceText); not retrying until the configuration or the app registration is fixed (then reload, or run `redirect-catcher refresh \(slot.label)`)"
+                : "account \(slot.label): refresh rejected as misconfigured: \(summary)\(adviceText); not retrying until the configuration is fixed"
             logger.error("refresh_failed", message, account: name, fields)
             onNeedsPerson?(self, "refresh_failed", message)
         case .failed(let kind, let summary, _):
@@ -477,7 +494,10 @@ public final class Account {
                 fields["PROVIDER_CODES"] = error.providerCodes.map(String.init).joined(separator: ",")
             }
             if let correlation = error.correlationID { fields["CORRELATION_ID"] = correlation }
-            let advice = ProviderErrorAdvice.advice(for: error.providerCodes, error: error.code)
+            let advice =
+                isApplication
+                ? ProviderErrorAdvice.clientCredentialsAdvice(for: error.providerCodes, error: error.code)
+                : ProviderErrorAdvice.advice(for: error.providerCodes, error: error.code)
             let retryAfter = message.headers["Retry-After"].flatMap { Self.retryAfterSeconds($0, wallNow: wallNow) }
             return Outcome(result: .failed(error.kind, summary: error.summary, retryAfter: retryAfter), advice: advice, fields: fields)
         }
@@ -513,7 +533,9 @@ public final class Account {
             members.append(("refresh_token_expires_at", .string(HTTPDate.formatRFC3339(expiry.wallSeconds))))
         }
         let needsPerson = if case .needsSignIn = state.session { true } else { false }
-        if needsPerson || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
+        // An application has no sign-in to link to.
+        if !isApplication, needsPerson || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
+        members.append(("grant", .string(settings.grant.rawValue)))
         if slots.count > 1 {
             let tokens = slots.dropFirst().map { slot -> JSONValue in
                 .object(JSONObject([("name", .string(slot.label))] + status(slot)))

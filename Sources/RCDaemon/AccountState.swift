@@ -19,6 +19,9 @@ import RCSystem
 ///   `generation`, and its answer is dropped.
 /// - A token's failure and timing live in its phase: a retrying token has a retry time, a
 ///   halted one its error, and a token is refreshing exactly while it is queued or in flight.
+/// - An application session (`grant: client_credentials`) has no refresh token and no person:
+///   each token comes from a grant of its own, a refusal halts that token as a configuration
+///   error (nothing a sign-in could fix), and no transition leads it to `needsSignIn`.
 /// - Only a refusal of the account's own grant drops the refresh token. An extra token's
 ///   refusal may concern its API alone (MFA, Conditional Access or consent for that API), so
 ///   the account's own grant checks the refresh token first, and only one such check is out.
@@ -35,8 +38,20 @@ struct AccountState {
         /// The sign-in brought no refresh token: the account's own token is served until
         /// `expiresAt`, and extra tokens cannot be minted.
         case withoutRefreshToken(expiresAt: Instant)
+        /// The application signs in as itself with its client secret or certificate
+        /// (`grant: client_credentials`): every token is minted by a grant of its own, and there
+        /// is no refresh token to keep or lose, and no person to ask.
+        case application
         /// A reload removed or replaced the account: nothing in flight may land.
         case retired
+
+        /// Whether grants may go out: a refresh token to present, or the application's credential.
+        var mints: Bool {
+            switch self {
+            case .signedIn, .application: true
+            case .needsSignIn, .withoutRefreshToken, .retired: false
+            }
+        }
     }
 
     /// When a refresh token stops working, on the boot clock (for its timers) and the wall
@@ -133,6 +148,8 @@ struct AccountState {
     enum Effect: Equatable {
         /// Present `refreshToken` for token `token` at the token endpoint (now ``inFlight``).
         case sendGrant(token: Int, refreshToken: String, reason: String)
+        /// Ask for token `token` with the application's own credential (now ``inFlight``).
+        case sendApplicationGrant(token: Int, reason: String)
         /// Arms the token's refresh (or retry) timer, replacing the one it had.
         case armRefresh(token: Int, at: Instant)
         case cancelRefresh(token: Int)
@@ -212,13 +229,23 @@ struct AccountState {
     /// tries a token that needs its own sign-in once more (the person may have met the API's
     /// demand elsewhere); a refused token's caller hears the check's verdict.
     mutating func forceRefresh(_ i: Int) -> [Effect]? {
-        guard case .signedIn = session else { return nil }
+        guard session.mints else { return nil }
         switch tokens[i].phase {
         case .halted(let failure), .needsSignIn(let failure): tokens[i].phase = .idle(failure)
         case .refused: return []
         case .idle, .scheduled, .refreshing, .retrying: break
         }
         return refresh(i, reason: "requested")
+    }
+
+    /// `grant: client_credentials`: the daemon started, or a reload added or changed the
+    /// account. The application signs in as itself, and every token's first grant goes out
+    /// (one at a time, as every grant does).
+    mutating func startApplication(reason: String) -> [Effect] {
+        session = .application
+        var effects: [Effect] = [.stateChanged]
+        for i in tokens.indices { effects += refresh(i, reason: reason) }
+        return effects
     }
 
     /// The refresh or retry timer of token `i` fired.
@@ -229,6 +256,8 @@ struct AccountState {
     /// previous session, perhaps another person's. One whose grant is out is minted again
     /// when that grant lands, after those queued now.
     mutating func signIn(_ grant: TokenGrant, at moment: Moment) -> [Effect] {
+        // The application signs in with its credential, never through a person.
+        if case .application = session { return [] }
         var effects = install(grant, in: 0, at: moment)
         for i in tokens.indices.dropFirst() {
             tokens[i] = Token(held: nil, phase: tokens[i].refreshing ? .refreshing(after: nil) : .idle(nil))
@@ -247,6 +276,7 @@ struct AccountState {
     /// API demanded, replaces the account's. The account's other tokens keep theirs; one refused
     /// meanwhile tries again with the new refresh token.
     mutating func tokenSignedIn(_ i: Int, _ grant: TokenGrant, at moment: Moment) -> [Effect] {
+        if case .application = session { return [] }
         var effects = install(grant, in: i, at: moment) + [.answerRefreshes(token: i, .current)]
         for j in tokens.indices where j != i {
             guard case .refused(let failure) = tokens[j].phase else { continue }
@@ -258,6 +288,7 @@ struct AccountState {
 
     /// The grant in flight came back; the next queued one goes out.
     mutating func grantLanded(_ result: GrantResult, at moment: Moment) -> [Effect] {
+        let result = session == .application ? Self.applicationResult(result) : result
         guard let (i, started) = inFlight else { return [] }
         inFlight = nil
         if started != generation {
@@ -265,7 +296,7 @@ struct AccountState {
             // is minted again from the new refresh token.
             if tokens[i].refreshing && !queue.contains(where: { $0.token == i }) { tokens[i].phase = .idle(tokens[i].failure) }
             // (It cannot be halted: a halted token has no grant out.)
-            if case .signedIn = session, tokens[i].held?.usable(at: moment.now) == nil {
+            if session.mints, tokens[i].held?.usable(at: moment.now) == nil {
                 return refresh(i, reason: "signed in") + sendNext()
             }
             return [.answerRefreshes(token: i, .current), .answerWaiters(token: i, .current)] + sendNext()
@@ -320,7 +351,7 @@ struct AccountState {
         case .signedIn(_, _?):
             // Presenting it now would only be refused; the tokens already held are still served.
             return [.cancelSignInDue] + dropRefreshToken() + signInNeeded(because: "the refresh token expired")
-        case .signedIn(_, nil), .needsSignIn, .retired:
+        case .signedIn(_, nil), .needsSignIn, .application, .retired:
             return []
         }
     }
@@ -373,17 +404,20 @@ struct AccountState {
     }
 
     private mutating func refresh(_ i: Int, reason: String) -> [Effect] {
-        guard case .signedIn = session, !tokens[i].refreshing else { return [] }
+        guard session.mints, !tokens[i].refreshing else { return [] }
         tokens[i].phase = .refreshing(after: tokens[i].failure)
         queue.append((i, reason))
         return [.cancelRefresh(token: i)] + sendNext()
     }
 
     private mutating func sendNext() -> [Effect] {
-        guard inFlight == nil, !queue.isEmpty, case .signedIn(let refreshToken, _) = session else { return [] }
+        guard inFlight == nil, !queue.isEmpty, session.mints else { return [] }
         let next = queue.removeFirst()
         inFlight = (next.token, generation)
-        return [.sendGrant(token: next.token, refreshToken: refreshToken, reason: next.reason)]
+        if case .signedIn(let refreshToken, _) = session {
+            return [.sendGrant(token: next.token, refreshToken: refreshToken, reason: next.reason)]
+        }
+        return [.sendApplicationGrant(token: next.token, reason: next.reason)]
     }
 
     /// Stores a granted token. Rotation: a new refresh token replaces the old at once, for
@@ -396,7 +430,10 @@ struct AccountState {
             wallExpiry: moment.wallSeconds + grant.lifetimeSeconds)
         tokens[i].held = held
         let before = session
-        if let rotated = grant.refreshToken {
+        if case .application = session {
+            // RFC 6749 §4.4.3: no refresh token should come; one that does is not kept, since
+            // the credential mints the next token anyway.
+        } else if let rotated = grant.refreshToken {
             let expiry = grant.refreshTokenLifetimeSeconds.map {
                 RefreshTokenExpiry(at: moment.now.adding(seconds: Double($0)), wallSeconds: moment.wallSeconds + $0, lifetime: Double($0))
             }
@@ -409,7 +446,7 @@ struct AccountState {
         // Only a new session moves its timers: the warning ahead of a refresh token's end is
         // given once for that end, however many tokens are installed meanwhile.
         var effects = session == before ? [] : sessionTimers()
-        if case .signedIn = session {
+        if session.mints {
             let at = moment.now.adding(
                 seconds: RefreshPolicy.refreshAfter(lifetime: lifetime, refreshIn: grant.refreshInSeconds.map(Double.init), jitter: moment.jitter))
             // Queued behind another token's grant (not in flight): that grant still goes out.
@@ -428,7 +465,7 @@ struct AccountState {
         switch session {
         case .withoutRefreshToken(let at): [.cancelSignInDue, .armExpiry(at: at)]
         case .signedIn(_, let expiry?): [.armExpiry(at: expiry.at), .armSignInDue(at: expiry.dueAt)]
-        case .signedIn(_, nil), .needsSignIn, .retired: [.cancelExpiry, .cancelSignInDue]
+        case .signedIn(_, nil), .needsSignIn, .application, .retired: [.cancelExpiry, .cancelSignInDue]
         }
     }
 
@@ -483,11 +520,12 @@ struct AccountState {
         case (.halted(let failure), _): .misconfigured(failure.message)
         case (_, .withoutRefreshToken) where i > 0: .cannotMint
         case (_, .needsSignIn), (_, .withoutRefreshToken), (_, .retired): .needsSignIn
-        case (.refused(let failure), .signedIn): .checking(failure.message)
-        case (.needsSignIn(let failure), .signedIn): .tokenNeedsSignIn(failure.message)
-        case (.retrying(let at, let failure), .signedIn): .failing(failure.message, retryAt: at)
-        case (.idle(let failure?), .signedIn): .failing(failure.message, retryAt: nil)
-        case (.idle(nil), .signedIn), (.scheduled, .signedIn): .fine
+        // What is left: a session that mints (signed in, or the application).
+        case (.refused(let failure), _): .checking(failure.message)
+        case (.needsSignIn(let failure), _): .tokenNeedsSignIn(failure.message)
+        case (.retrying(let at, let failure), _): .failing(failure.message, retryAt: at)
+        case (.idle(let failure?), _): .failing(failure.message, retryAt: nil)
+        case (.idle(nil), _), (.scheduled, _): .fine
         }
     }
 
@@ -513,6 +551,8 @@ struct AccountState {
             return "token \(label) was refused: \(error); checking whether the account's refresh token still works"
         case .tokenNeedsSignIn:
             return "token \(label) needs sign-in: open \(tokenSignInURL ?? signInURL)"
+        case .misconfigured(let error) where session == .application:
+            return "account \(label) cannot get a token with its client credentials: \(error); fix the configuration or the app registration, then reload or run `redirect-catcher refresh \(label)`"
         case .misconfigured(let error):
             return "account \(label) cannot refresh: \(error); fix the configuration and restart or reload"
         case .cannotMint:

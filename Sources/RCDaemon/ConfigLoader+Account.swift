@@ -17,6 +17,7 @@ struct AccountContext {
         "client_secret_file", "client_certificate_file", "client_key_file", "client_assertion_alg", "client_auth",
         "scopes", "resource", "redirect_uri", "response_mode", "extra_authorize_params", "ca_file", "tokens",
         "user",
+        "grant",
     ]
 
     mutating func account(name: String, node: ConfigNode) throws(ConfigError) -> AccountSettings {
@@ -33,10 +34,13 @@ struct AccountContext {
             provider = value
         }
 
-        let (authorizeURL, tokenURL, presetIssuer) = try endpoints(provider: provider, node: node)
+        let grant = try self.grant(node: node)
+        let (authorizeURL, tokenURL, presetIssuer) =
+            grant == .clientCredentials && provider == .generic
+            ? try applicationEndpoints(node: node) : try endpoints(provider: provider, node: node)
         // A generic account with an issuer and neither endpoint: the daemon reads them from
         // the issuer's metadata at start-up.
-        let discoversEndpoints = provider == .generic && authorizeURL.isEmpty
+        let discoversEndpoints = grant == .authorizationCode && provider == .generic && authorizeURL.isEmpty
         var issuer = presetIssuer
         if let issuerNode = node.member("issuer") {
             let text = try issuerNode.nonEmptyString()
@@ -73,8 +77,13 @@ struct AccountContext {
 
         let scopes = try self.scopes(node: node)
         let resource = try node.member("resource").map { (resourceNode) throws(ConfigError) in try resourceNode.nonEmptyString() }
-        try checkAudience(provider: provider, scopes: scopes, resource: resource, node: node)
-        let tokens = try self.tokens(provider: provider, node: node)
+        if grant == .clientCredentials {
+            try checkClientCredential(clientAuth: clientAuth, node: node)
+            try checkClientCredentialsTenant(provider: provider, node: node)
+            try checkClientCredentialsAudience(provider: provider, scopes: scopes, resource: resource, node: node)
+        }
+        try checkAudience(provider: provider, scopes: scopes, resource: resource, node: node, grant: grant)
+        let tokens = try self.tokens(provider: provider, node: node, grant: grant)
 
         let redirectURI: String
         if let redirectNode = node.member("redirect_uri") {
@@ -142,7 +151,7 @@ struct AccountContext {
             clientID: clientID, clientSecret: clientSecret, clientAuth: clientAuth, clientCertificate: clientCertificate,
             scopes: scopes, resource: resource,
             redirectURI: redirectURI, responseMode: responseMode, extraAuthorizeParams: extras, caFile: caFile,
-            tokens: tokens, discoversEndpoints: discoversEndpoints, user: user)
+            tokens: tokens, discoversEndpoints: discoversEndpoints, user: user, grant: grant)
     }
 
     private func checkName(_ name: String, node: ConfigNode) throws(ConfigError) {
@@ -262,7 +271,8 @@ struct AccountContext {
     /// `tokens`: it must ask for something (else it is the account's own token), and
     /// `offline_access` is the sign-in's business, not its.
     mutating func checkAudience(
-        provider: Provider, scopes: [String], resource: String?, node: ConfigNode, extra: Bool = false
+        provider: Provider, scopes: [String], resource: String?, node: ConfigNode, extra: Bool = false,
+        grant: AccountGrant = .authorizationCode
     ) throws(ConfigError) {
         warnAboutDynamicsAudience(node: node)
         switch provider {
@@ -277,7 +287,7 @@ struct AccountContext {
                 throw node.child("scopes").error(
                     "required for provider entra, for example [\"https://graph.microsoft.com/.default\"\(extra ? "" : ", \"offline_access\"")]")
             }
-            if !extra, !scopes.contains("offline_access") {
+            if !extra, grant == .authorizationCode, !scopes.contains("offline_access") {
                 warnings.append(
                     node.child("scopes").error(
                         "no offline_access: Entra will not issue a refresh token, so every expiry needs a browser sign-in"))

@@ -5,7 +5,7 @@ import RCOAuth
 extension AccountContext {
     static let tokenKeys = ["scopes", "resource"]
 
-    mutating func tokens(provider: Provider, node: ConfigNode) throws(ConfigError) -> [ExtraToken] {
+    mutating func tokens(provider: Provider, node: ConfigNode, grant: AccountGrant = .authorizationCode) throws(ConfigError) -> [ExtraToken] {
         guard let tokensNode = node.member("tokens") else { return [] }
         let object = try tokensNode.object()
         var tokens: [ExtraToken] = []
@@ -17,6 +17,9 @@ extension AccountContext {
             _ = try tokenNode.object(validKeys: Self.tokenKeys)
             let scopes = try self.scopes(node: tokenNode)
             let resource = try tokenNode.member("resource").map { (resourceNode) throws(ConfigError) in try resourceNode.nonEmptyString() }
+            if grant == .clientCredentials {
+                try checkClientCredentialsAudience(provider: provider, scopes: scopes, resource: resource, node: tokenNode, extra: true)
+            }
             try checkAudience(provider: provider, scopes: scopes, resource: resource, node: tokenNode, extra: true)
             tokens.append(ExtraToken(name: name, scopes: scopes, resource: resource))
         }

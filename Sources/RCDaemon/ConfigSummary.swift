@@ -11,11 +11,14 @@ public enum ConfigSummary {
         if let notify = config.notifyCommand { lines.append("notify_command: \(notify.joined(separator: " "))") }
         for account in config.accounts {
             lines.append("account \(account.name) (\(account.provider.rawValue)):")
+            lines.append("  flow: \(flow(account))")
             if account.discoversEndpoints, let issuer = account.issuer {
                 // check-config stays offline: it says what `run` will do rather than doing it.
                 let locations = ProviderMetadata.locations(issuer: issuer)
                 lines.append("  issuer: \(issuer)")
                 lines.append("  endpoints: discovered at start-up from \(locations.joined(separator: " or ")) (not fetched by check-config)")
+            } else if account.grant == .clientCredentials {
+                lines.append("  token:     \(account.tokenURL)")
             } else {
                 lines.append("  authorize: \(account.authorizeURL)")
                 lines.append("  token:     \(account.tokenURL)")
@@ -27,7 +30,9 @@ public enum ConfigSummary {
             }
             if !account.scopes.isEmpty { lines.append("  scopes: \(account.scopes.joined(separator: " "))") }
             if let resource = account.resource { lines.append("  resource: \(resource)") }
-            lines.append("  redirect_uri: \(account.redirectURI) (response_mode \(account.responseMode == .formPost ? "form_post" : "query"))")
+            if account.grant == .authorizationCode {
+                lines.append("  redirect_uri: \(account.redirectURI) (response_mode \(account.responseMode == .formPost ? "form_post" : "query"))")
+            }
             if let ca = account.caFile { lines.append("  ca_file: \(ca)") }
             if let user = account.user { lines.append("  user: \(user)") }
             lines.append("  socket: \(Daemon.socketPath(account.name, in: socketDirectory))")
@@ -35,8 +40,9 @@ public enum ConfigSummary {
                 var audience: [String] = []
                 if !token.scopes.isEmpty { audience.append("scopes \(token.scopes.joined(separator: " "))") }
                 if let resource = token.resource { audience.append("resource \(resource)") }
+                let source = account.grant == .clientCredentials ? "by its own client credentials grant" : "from the account's refresh token"
                 lines.append(
-                    "  token \(token.name) (\(audience.joined(separator: ", ")), from the account's refresh token): \(Daemon.socketPath(TokenLabel(account: account.name, token: token.name), in: socketDirectory))"
+                    "  token \(token.name) (\(audience.joined(separator: ", ")), \(source)): \(Daemon.socketPath(TokenLabel(account: account.name, token: token.name), in: socketDirectory))"
                 )
             }
         }

@@ -60,6 +60,10 @@ extension Daemon {
             respond(Page.error(status: 404, title: "Unknown account", detail: "No account of that name is configured."))
             return
         }
+        if let refusal = account.signInRefusal {
+            respond(Page.error(status: 409, title: "No sign-in for this account", detail: refusal))
+            return
+        }
         let tokenName = parts.count == 2 ? parts[1] : nil
         guard let slot = account.slot(named: tokenName) else {
             respond(Page.error(status: 404, title: "Unknown token", detail: "The account has no token of that name."))
@@ -280,6 +284,10 @@ extension Daemon {
         for account in accounts.accounts {
             let name = account.name
             let signedIn = account.usableToken != nil
+            if account.isApplication {
+                items += "<li><b>\(HTML.escape(name))</b>: the application itself (client credentials), \(signedIn ? "has a token" : "no token yet")</li>"
+                continue
+            }
             let link = "<a href=\"/signin/\(HTML.escape(name))\">\(signedIn ? "sign in again" : "sign in")</a>"
             items += "<li><b>\(HTML.escape(name))</b>: \(signedIn ? "signed in" : "needs sign-in") — \(link)</li>"
         }

@@ -74,13 +74,19 @@ extension Daemon {
             } else {
                 requestToken(label: label, reply: reply)
             }
-        case "signin":
+        case "signin", "signin-start":
+            if let refusal = account.signInRefusal {
+                reply("error: " + refusal)
+                return
+            }
+            guard command == "signin" else {
+                // For a sign-in finished by pasting the redirect: the provider's own URL, in
+                // query mode, since a form post never shows in the address bar to be copied.
+                reply(beginSignIn(account, slot, token: label.token, how: "for a pasted redirect", responseMode: .query))
+                return
+            }
             // `signin ACCOUNT.TOKEN`: the sign-in for that token alone, when it needs one.
             reply(account.signInURL(slot))
-        case "signin-start":
-            // For a sign-in finished by pasting the redirect: the provider's own URL, in query
-            // mode, since a form post never shows in the address bar to be copied.
-            reply(beginSignIn(account, slot, token: label.token, how: "for a pasted redirect", responseMode: .query))
         case "rejected":
             account.rejected(slot, reported: words[2]) { answer in
                 switch answer {

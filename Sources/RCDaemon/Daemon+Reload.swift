@@ -152,7 +152,8 @@ extension Daemon {
         let new = loaded.config
         for name in plan.removed { retire(name, because: "account \(name) was removed from the configuration") }
         for name in plan.changed {
-            retire(name, because: "account \(name)'s settings changed: sign in again at \(signInURL(name))")
+            let again = new.accounts.first(where: { $0.name == name })?.grant == .clientCredentials ? "try again in a moment" : "sign in again at \(signInURL(name))"
+            retire(name, because: "account \(name)'s settings changed: \(again)")
         }
         let discovered = Dictionary(loaded.discovered.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for settings in new.accounts {

@@ -263,7 +263,7 @@ public final class Daemon {
         account.onNeedsPerson = { [weak self] account, event, message in
             self?.notifyHook?.run(
                 NotifyHook.Notice(
-                    account: account.name, event: event, signInURL: account.signInURL, message: message, episode: account.generation))
+                    account: account.name, event: event, signInURL: account.notifySignInURL, message: message, episode: account.generation))
         }
         account.onTokenNeedsPerson = { [weak self] account, slot, message in
             self?.notifyHook?.run(

@@ -33,6 +33,8 @@ public struct AccountSettings: Sendable, Equatable {
     /// The mailbox address (or other user name) the SASL token formats name; it takes no part
     /// in signing in, so a reload that changes only it keeps the account's tokens.
     public var user: String?
+    /// How the account gets its tokens: a person's sign-in (the default) or client credentials.
+    public var grant: AccountGrant
 
     public init(
         name: String, provider: Provider, authorizeURL: String, tokenURL: String, issuer: String? = nil,
@@ -40,7 +42,7 @@ public struct AccountSettings: Sendable, Equatable {
         scopes: [String] = [],
         resource: String? = nil, redirectURI: String, responseMode: ResponseMode = .query,
         extraAuthorizeParams: [AuthorizeParameter] = [], caFile: String? = nil, tokens: [ExtraToken] = [],
-        discoversEndpoints: Bool = false, user: String? = nil
+        discoversEndpoints: Bool = false, user: String? = nil, grant: AccountGrant = .authorizationCode
     ) {
         self.name = name
         self.provider = provider
@@ -60,6 +62,7 @@ public struct AccountSettings: Sendable, Equatable {
         self.tokens = tokens
         self.discoversEndpoints = discoversEndpoints
         self.user = user
+        self.grant = grant
     }
 
     /// True when a `nonce` goes with each sign-in: OpenID Connect is in play.
@@ -94,6 +97,7 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
         if !tokens.isEmpty { parts.append("tokens: " + tokens.map(\.name).joined(separator: " ")) }
         if discoversEndpoints { parts.append("discoversEndpoints: true") }
         if let user { parts.append("user: \(user)") }
+        if grant != .authorizationCode { parts.append("grant: \(grant.rawValue)") }
         return "AccountSettings(" + parts.joined(separator: ", ") + ")"
     }
 
@@ -110,7 +114,7 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
                 "scopes": scopes, "resource": resource as Any, "redirectURI": redirectURI,
                 "responseMode": responseMode, "extraAuthorizeParams": extraAuthorizeParams, "caFile": caFile as Any,
                 "tokens": tokens.map(\.name), "discoversEndpoints": discoversEndpoints,
-                "user": user as Any,
+                "user": user as Any, "grant": grant,
             ],
             displayStyle: .struct)
     }

@@ -46,6 +46,8 @@ struct GrantStore: Sendable {
         /// What this token was minted for: the sign-in's, or what a refresh grant asked for.
         var scope: String?
         var resource: String?
+        /// Issued to the application itself (client credentials): its subject is the client.
+        var application = false
     }
 
     var pending: [String: PendingSignIn] = [:]

@@ -113,12 +113,15 @@ extension TestProvider {
                 extraHeaders: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
         }
         var introspection = JSONObject([
-            ("active", .bool(true)), ("sub", .string(options.subject)), ("client_id", .string(record.clientID)),
+            ("active", .bool(true)), ("sub", .string(record.application ? record.clientID : options.subject)),
+            ("client_id", .string(record.clientID)),
             ("exp", .number(JSONNumber(Int64(record.exp)))),
         ])
         // What the token was minted for, so a test can tell an account's tokens apart.
         if let scope = record.scope { introspection["scope"] = .string(scope) }
         if let resource = record.resource { introspection["resource"] = .string(resource) }
+        // Entra's `idtyp` claim: a token the application got for itself, with no person in it.
+        if record.application { introspection["idtyp"] = .string("app") }
         return .json(200, .object(introspection))
     }
 }

@@ -8,6 +8,8 @@ public struct TestProviderStats: Sendable, Equatable {
     public var codeGrants = 0
     /// Successful `refresh_token` grants.
     public var refreshGrants = 0
+    /// Successful `client_credentials` grants.
+    public var clientCredentialsGrants = 0
     /// Refused token requests by RFC 6749 error code (`invalid_grant`, `invalid_client`, ...).
     public var failedGrants: [String: Int] = [:]
     /// Client assertions that passed every check (signature, thumbprint, claims, jti).

@@ -40,6 +40,7 @@ extension GrantStore {
         switch grantType {
         case "authorization_code": return try redeemCode(request, client: client, context)
         case "refresh_token": return try redeemRefreshToken(request, client: client, context)
+        case "client_credentials": return try redeemClientCredentials(request, client: client, context)
         default: throw .unsupportedGrantType(grantType)
         }
     }

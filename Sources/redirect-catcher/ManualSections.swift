@@ -46,6 +46,9 @@ enum ManualSections {
         ManualEntry(
             "user",
             "The mailbox address that token --format xoauth2 and oauthbearer name when --user is not given; changing it keeps the tokens."),
+        ManualEntry(
+            "grant",
+            "authorization_code (the default: a person signs in) or client_credentials (the application itself, with its client secret or certificate; no sign-in, no refresh token; on entra one https://HOST/.default scope)."),
     ]
 
     static let environment: [ManualEntry] = [

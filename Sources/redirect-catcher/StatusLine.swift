@@ -14,6 +14,8 @@ enum StatusLine {
         let name = string("name") ?? "?"
         let state = Self.words[string("state") ?? ""] ?? string("state") ?? "unknown"
         var line = "\(name): \(state)"
+        // The application itself has no person to sign in; say how it gets its tokens.
+        if string("grant") == "client_credentials" { line += " (client credentials)" }
         if let expiresIn = seconds("expires_in") {
             line += expiresIn > 0 ? ", token expires in \(duration(expiresIn))" : ", token expired"
         }
