@@ -31,10 +31,10 @@ public final class Account {
     /// `http://localhost:PORT/signin/NAME`: what the person opens. A reload that moves the
     /// listener to another port changes it.
     public internal(set) var signInURL: String
-    private let scheduler: any Scheduler
+    let scheduler: any Scheduler
     /// Replaced by a reload that changes `request_timeout`; the grant in flight keeps its own.
     var endpoint: any TokenEndpoint
-    private let logger: Logger
+    let logger: Logger
     /// Called when the account needs the person (for the notification hook), with the event
     /// (`signin_needed`, `signin_due` ahead of a refresh token's end, or `refresh_failed` for a
     /// permanent error) and the journal's words.
@@ -45,7 +45,7 @@ public final class Account {
     /// Called after anything that may change the state `STATUS=` reports (signed in,
     /// refreshed, failing, needs sign-in).
     var onStateChange: (() -> Void)?
-    private(set) var state: AccountState
+    var state: AccountState
     /// The account's own token first, then the extra ones in config order (as in `state.tokens`).
     let slots: [TokenSlot]
     /// Ends a session without a refresh token when its access token expires, or one whose
@@ -57,6 +57,10 @@ public final class Account {
     /// turns without waiting for another event.
     private var staleTimer: EventLoop.TimerID?
     private var nextWaiterID = 0
+    /// The device flow's poll timer (``AccountState/DeviceSignIn``).
+    var devicePollTimer: EventLoop.TimerID?
+    /// `signin` callers and sign-in pages waiting for a device flow's codes.
+    var deviceWaiters: [(DeviceSignInReply) -> Void] = []
 
     public var name: String { settings.name }
     private var primary: TokenSlot { slots[0] }
@@ -185,7 +189,7 @@ public final class Account {
 
     // MARK: Effects
 
-    private func perform(_ effects: [AccountState.Effect]) {
+    func perform(_ effects: [AccountState.Effect]) {
         for effect in effects {
             switch effect {
             case .sendGrant(let index, let refreshToken, let reason):
@@ -239,6 +243,11 @@ public final class Account {
                 slot.refreshCompletions.removeAll()
                 let reply = resolve(answer, slot)
                 for completion in completions { completion(reply) }
+            case .signInNeeded(let reason, let notify) where settings.signInFlow == .deviceCode:
+                // The person gets a code to enter on any device once the provider has issued one.
+                perform(state.startDeviceSignIn(because: reason, notify: notify))
+            case .requestDeviceCode, .sendDevicePoll, .armDevicePoll, .cancelDevicePoll, .deviceSignInNeeded, .deviceSignInEnded:
+                performDevice(effect)
             case .signInNeeded(let reason, let notify):
                 logger.notice(
                     "signin_needed", "account \(name) needs sign-in: open \(signInURL)", account: name,
@@ -294,7 +303,7 @@ public final class Account {
         }
     }
 
-    private var moment: AccountState.Moment {
+    var moment: AccountState.Moment {
         AccountState.Moment(
             now: scheduler.now, wallSeconds: Instant.now(.wall).nanoseconds / 1_000_000_000, jitter: Double.random(in: 0...1))
     }
@@ -448,6 +457,7 @@ public final class Account {
         if let staleTimer { scheduler.cancel(staleTimer) }
         staleTimer = nil
         perform(state.retire(because: message))
+        answerDeviceWaiters(.failed(message))
     }
 
     /// Turns a transport result into a grant or a classified failure. A request that could not
@@ -514,6 +524,7 @@ public final class Account {
         }
         let needsPerson = if case .needsSignIn = state.session { true } else { false }
         if needsPerson || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
+        if let device = deviceStatus() { members.append(("device_signin", device)) }
         if slots.count > 1 {
             let tokens = slots.dropFirst().map { slot -> JSONValue in
                 .object(JSONObject([("name", .string(slot.label))] + status(slot)))

@@ -33,6 +33,11 @@ public struct AccountSettings: Sendable, Equatable {
     /// The mailbox address (or other user name) the SASL token formats name; it takes no part
     /// in signing in, so a reload that changes only it keeps the account's tokens.
     public var user: String?
+    /// How the person signs in when the account needs them (`signin_flow`).
+    public var signInFlow: SignInFlow
+    /// The device authorization endpoint (RFC 8628 §3.1): from the preset, the config's
+    /// `device_authorization_url`, or the discovered metadata; nil when there is none.
+    public var deviceAuthorizationURL: String?
 
     public init(
         name: String, provider: Provider, authorizeURL: String, tokenURL: String, issuer: String? = nil,
@@ -40,7 +45,7 @@ public struct AccountSettings: Sendable, Equatable {
         scopes: [String] = [],
         resource: String? = nil, redirectURI: String, responseMode: ResponseMode = .query,
         extraAuthorizeParams: [AuthorizeParameter] = [], caFile: String? = nil, tokens: [ExtraToken] = [],
-        discoversEndpoints: Bool = false, user: String? = nil
+        discoversEndpoints: Bool = false, user: String? = nil, signInFlow: SignInFlow = .browser, deviceAuthorizationURL: String? = nil
     ) {
         self.name = name
         self.provider = provider
@@ -60,6 +65,8 @@ public struct AccountSettings: Sendable, Equatable {
         self.tokens = tokens
         self.discoversEndpoints = discoversEndpoints
         self.user = user
+        self.signInFlow = signInFlow
+        self.deviceAuthorizationURL = deviceAuthorizationURL
     }
 
     /// True when a `nonce` goes with each sign-in: OpenID Connect is in play.
@@ -94,6 +101,8 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
         if !tokens.isEmpty { parts.append("tokens: " + tokens.map(\.name).joined(separator: " ")) }
         if discoversEndpoints { parts.append("discoversEndpoints: true") }
         if let user { parts.append("user: \(user)") }
+        if signInFlow != .browser { parts.append("signInFlow: \(signInFlow.rawValue)") }
+        if let deviceAuthorizationURL { parts.append("deviceAuthorizationURL: \(deviceAuthorizationURL)") }
         return "AccountSettings(" + parts.joined(separator: ", ") + ")"
     }
 
@@ -110,7 +119,7 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
                 "scopes": scopes, "resource": resource as Any, "redirectURI": redirectURI,
                 "responseMode": responseMode, "extraAuthorizeParams": extraAuthorizeParams, "caFile": caFile as Any,
                 "tokens": tokens.map(\.name), "discoversEndpoints": discoversEndpoints,
-                "user": user as Any,
+                "user": user as Any, "signInFlow": signInFlow, "deviceAuthorizationURL": deviceAuthorizationURL as Any,
             ],
             displayStyle: .struct)
     }

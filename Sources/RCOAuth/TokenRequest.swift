@@ -99,7 +99,7 @@ public struct TokenRequest: Sendable {
         static let now = AssertionClock(now: { Int64(time(nil)) }, jti: { Base64.encodeURL(SecureRandom.bytes(16)) })
     }
 
-    private static func build(
+    static func build(
         account: AccountSettings, grant: [(String, String)], verifier: String?, audience: Audience,
         assertionClock: AssertionClock
     ) -> TokenRequest {
