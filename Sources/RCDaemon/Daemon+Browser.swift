@@ -78,6 +78,10 @@ extension Daemon {
             respond(response)
             return
         }
+        if slot.extra == nil, account.settings.signInFlow == .deviceCode {
+            deviceSignInPage(account, respond)
+            return
+        }
         // A token's own sign-in asks for its scopes, which carry openid only if it says so.
         let wantsNonce = slot.extra.map { $0.scopes.contains("openid") } ?? account.settings.usesNonce
         let flow = flows.begin(account: account.name, token: tokenName, wantsNonce: wantsNonce, now: loop.now)

@@ -4,7 +4,7 @@ import RCJSON
 extension Daemon {
     /// The commands `control.sock` understands.
     static let controlUsage =
-        "expected one of: status, token NAME[.TOKEN] [FORMAT], signin NAME[.TOKEN], refresh NAME[.TOKEN], rejected NAME[.TOKEN] TOKEN"
+        "expected one of: status, token NAME[.TOKEN] [FORMAT], signin NAME[.TOKEN] [device], refresh NAME[.TOKEN], rejected NAME[.TOKEN] TOKEN"
 
     func control(_ line: String, reply: @escaping (String) -> Void) {
         var words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -33,6 +33,9 @@ extension Daemon {
             }
             words.removeSubrange(2...)
         }
+        // `signin NAME device`: a device code sign-in, whatever the account's signin_flow.
+        let device = command == "signin" && words.count == 3 && words[2] == "device"
+        if device { words.removeLast() }
         // `rejected` carries the refused token after the name; it is never echoed back.
         guard words.count == (command == "rejected" ? 3 : 2) else {
             let what = command == "rejected" ? "an account name and the refused token" : "exactly one account name"
@@ -61,6 +64,10 @@ extension Daemon {
             } else {
                 requestToken(label: label, reply: reply)
             }
+        case "signin" where slot.extra == nil && (device || account.settings.signInFlow == .deviceCode):
+            deviceSignIn(account, reply: reply)
+        case "signin" where device:
+            reply("error: a device code sign-in is for the account as a whole: signin \(account.name) device")
         case "signin":
             // `signin ACCOUNT.TOKEN`: the sign-in for that token alone, when it needs one.
             reply(account.signInURL(slot))

@@ -122,19 +122,33 @@ struct Token: Subcommand {
     }
 }
 
-/// `redirect-catcher signin NAME`.
+/// `redirect-catcher signin NAME [--device]`.
 struct SignIn: Subcommand {
     static let spec = CommandSpec(
-        name: "signin", abstract: "Print the URL that signs the account in.",
+        name: "signin", abstract: "Print the URL that signs the account in, or the code to enter on any device.",
+        discussion: """
+            An account with "signin_flow": "device_code", or any account with --device, gets a \
+            device code sign-in (RFC 8628): the command prints the provider's page and the code to \
+            enter there on any device, and the daemon polls until the person has finished.
+            """,
+        options: [.flag("device", help: "Sign in with a device code this once, whatever the account's signin_flow.")],
         arguments: [ArgumentSpec("name", help: "The account name.", completion: .listedBy([CompleteNamesCommand.name, "--accounts"]))])
 
     var name: String
+    var device: Bool
 
-    init(_ invocation: Invocation) { name = invocation.argument("name") ?? "" }
+    init(_ invocation: Invocation) {
+        name = invocation.argument("name") ?? ""
+        device = invocation.flag("device")
+    }
 
     func run(environment: [String: String]) throws {
-        let reply = try controlRequest("signin \(name)", environment: environment)
+        let reply = try controlRequest("signin \(name)" + (device ? " device" : ""), environment: environment)
         if reply.hasPrefix("error:") { try relay(reply) }
+        if reply.hasPrefix("device: ") {
+            print("To sign in to \(name), \(reply.dropFirst("device: ".count))")
+            return
+        }
         print("Open this URL in a browser to sign in to \(name):\n\(reply)")
     }
 }
