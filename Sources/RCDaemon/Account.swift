@@ -178,7 +178,11 @@ public final class Account {
 
     /// Why there is no token, as one sentence a person can act on.
     func unavailableMessage(_ slot: TokenSlot) -> String {
-        state.message(slot.index, label: slot.label, account: name, signInURL: signInURL, tokenSignInURL: signInURL(slot), at: scheduler.now)
+        // A device_code account with no code out: the person most likely has no browser here.
+        if settings.signInFlow == .deviceCode, state.condition(slot.index) == .needsSignIn, state.pendingDeviceAuthorization == nil {
+            return "account \(name) needs sign-in: run \(deviceRestartCommand) for a code to enter on any device, or open \(signInURL)"
+        }
+        return state.message(slot.index, label: slot.label, account: name, signInURL: signInURL, tokenSignInURL: signInURL(slot), at: scheduler.now)
     }
 
     /// `/signin/ACCOUNT.TOKEN` for an extra token: a sign-in that asks for that token's scopes

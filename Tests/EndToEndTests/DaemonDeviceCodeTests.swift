@@ -99,6 +99,22 @@ import Testing
         #expect(tls.provider.isValid(accessToken: try TokenSocket.readLine(daemon.socketPath("work"))))
     }
 
+    /// A generic account that names only its issuer finds the device endpoint in the metadata.
+    @Test func theDiscoveredMetadataNamesTheDeviceEndpoint() throws {
+        var options = TestProviderOptions()
+        options.issuerPath = "/realms/demo"
+        let tls = try TLSTestProvider(options)
+        defer { tls.stop() }
+        var account = DaemonEndToEndTests.issuerOnly(tls.provider.issuer)
+        account["signin_flow"] = .string("device_code")
+        let daemon = try DaemonProcess(accounts: [("sso", account)], caPEM: tls.caPEM)
+        defer { daemon.stop() }
+        let code = try #require(Self.userCode(in: try daemon.log.waitForLine(containing: "account sso needs sign-in: on any device open ")))
+        try Self.decide(tls, code, approve: true)
+        try daemon.log.waitForLine(containing: "account sso signed in with a device code")
+        #expect(tls.provider.isValid(accessToken: try TokenSocket.readLine(daemon.socketPath("sso"))))
+    }
+
     /// Entra v1's shape (`verification_url`, numbers as strings); the person declines.
     @Test func aDeclinedSignInStopsPollingAndSaysHowToStartAgain() throws {
         let tls = try TLSTestProvider(Preset.entraV1.options)
@@ -137,7 +153,9 @@ import Testing
         Thread.sleep(forTimeInterval: 1.5)
         #expect(tls.provider.stats.devicePollIntervals.count == polls.count, "no poll after the end")
         let line = try TokenSocket.readLine(daemon.socketPath("work"))
-        #expect(line == "error: account work needs sign-in: open \(daemon.signInURL("work"))", "\(line)")
+        #expect(
+            line == "error: account work needs sign-in: run redirect-catcher signin work for a code to enter on any device, or open \(daemon.signInURL("work"))",
+            "\(line)")
     }
 
     /// Entra's two refusals of the flow itself, each with the way out.
