@@ -39,7 +39,15 @@ import Testing
     func aDeviceCodeSignInIsAnnouncedEverywhereAndApprovedAtTheProvider(_ preset: Preset) throws {
         let tls = try TLSTestProvider(preset.options)
         defer { tls.stop() }
-        let daemon = try DaemonProcess(accounts: [("work", Self.deviceAccount(preset, tls))], caPEM: tls.caPEM)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rc-device-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let script = scratch + "/notify.sh"
+        let record = scratch + "/notices.txt"
+        try "#!/bin/sh\n{ env | grep '^REDIRECT_CATCHER_' | sort; echo --; } >> \"$1\"\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(
+            accounts: [("work", Self.deviceAccount(preset, tls))], caPEM: tls.caPEM,
+            settings: [("notify_command", .array(["/bin/sh", script, record].map(JSONValue.string)))])
         defer { daemon.stop() }
 
         // The journal: what to open and what to enter, at start-up, without anyone asking.
@@ -57,6 +65,12 @@ import Testing
         let page = try Browser.get(daemon.signInURL("work"))
         #expect(page.status == 200 && Browser.text(page).contains(code), "\(Browser.summary(page))")
         #expect(tls.provider.stats.deviceAuthorizations == 1, "one flow, shared by every caller")
+        // notify_command's message says the same.
+        let notice = try DaemonEndToEndTests.waitForNotices(record, count: 1).first ?? []
+        #expect(notice.contains("REDIRECT_CATCHER_EVENT=signin_needed"), "\(notice)")
+        #expect(
+            notice.contains("REDIRECT_CATCHER_MESSAGE=account work needs sign-in (no token yet): on any device open \(tls.provider.verificationURI) and enter \(code)"),
+            "\(notice)")
 
         try Self.decide(tls, code, approve: true)
         try daemon.log.waitForLine(containing: "account work signed in with a device code")
