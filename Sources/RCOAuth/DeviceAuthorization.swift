@@ -89,11 +89,10 @@ public struct DeviceAuthorization: Sendable, Equatable {
             && scalar != "\"" && scalar != "&"
     }
 
-    /// https (or http to a loopback test provider), with no spaces, quotes or angle brackets.
+    /// https (or http to a loopback host, for test providers), with no spaces, quotes or angle brackets.
     private static func isWebAddress(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        let scheme = lower.hasPrefix("https://") || lower.hasPrefix("http://127.0.0.1") || lower.hasPrefix("http://localhost")
-        return scheme && text.count <= 2048 && text.unicodeScalars.allSatisfy { isShowable($0) || $0 == "&" }
+        guard text.count <= 2048, text.unicodeScalars.allSatisfy({ isShowable($0) || $0 == "&" }) else { return false }
+        return (try? URLPolicy.checkEndpoint(text)) != nil
     }
 
     private static func clamp(_ value: Int64, _ range: ClosedRange<Int64>) -> Int64 {

@@ -71,6 +71,7 @@ import Testing
             #"{"user_code":"C","device_code":"D"}"#,  // nowhere to go
             #"{"user_code":"C","device_code":"D","verification_uri":"javascript:alert(1)"}"#,
             #"{"user_code":"C","device_code":"D","verification_uri":"http://evil.example/"}"#,
+            #"{"user_code":"C","device_code":"D","verification_uri":"http://localhost.evil.example/"}"#,
             #"{"user_code":"<script>","device_code":"D","verification_uri":"https://a.example"}"#,
             #"{"user_code":"C\nD","device_code":"D","verification_uri":"https://a.example"}"#,
             "<html>", "[]",
