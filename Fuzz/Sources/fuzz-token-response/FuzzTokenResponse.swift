@@ -2,8 +2,7 @@ import RCJSON
 import RCOAuth
 import FuzzDriver
 
-/// A token endpoint's answer: the JSON parser under it, then the response parser (and the
-/// device authorization response and device code poll readers), with the
+/// A token endpoint's answer: the JSON parser under it, then the response parser, with the
 /// first byte choosing the status and content type so both success and error paths run.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTokenResponse(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -15,13 +14,6 @@ public func fuzzTokenResponse(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int3
     _ = TokenResponse.parse(
         status: statuses[Int(selector) % statuses.count], contentType: types[Int(selector >> 4) % types.count], body: body,
         now: 1_700_000_000)
-    // The device authorization response and a device code poll's verdict read the same bytes.
-    let status = statuses[Int(selector) % statuses.count]
-    if case .success(let authorization) = DeviceAuthorization.parse(status: status, contentType: nil, body: body) {
-        precondition(DeviceAuthorization.intervalRange.contains(authorization.intervalSeconds))
-        precondition(DeviceAuthorization.lifetimeRange.contains(authorization.expiresInSeconds))
-    }
-    _ = DevicePoll.classify(status: status, contentType: nil, body: body, now: 1_700_000_000)
     _ = try? JSONParser.parse(body)
     return 0
 }
