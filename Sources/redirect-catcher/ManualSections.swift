@@ -46,6 +46,12 @@ enum ManualSections {
         ManualEntry(
             "user",
             "The mailbox address that token --format xoauth2 and oauthbearer name when --user is not given; changing it keeps the tokens."),
+        ManualEntry(
+            "signin_flow",
+            "browser (default: the loopback redirect) or device_code (a code to enter on any device, RFC 8628); signin NAME --device does it once."),
+        ManualEntry(
+            "device_authorization_url",
+            "A generic account's device authorization endpoint; the presets derive theirs, and a discovered issuer supplies it."),
     ]
 
     static let environment: [ManualEntry] = [
