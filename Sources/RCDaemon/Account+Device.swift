@@ -29,7 +29,7 @@ extension Account {
             return
         }
         deviceWaiters.append(reply)
-        perform(state.startDeviceSignIn(because: "requested", notify: false))
+        transition { $0.startDeviceSignIn(because: "requested", notify: false) }
     }
 
     /// The command that starts a device flow again, for the lines that say one ended.
@@ -57,7 +57,7 @@ extension Account {
             devicePollTimer = scheduler.schedule(at: deadline) { [weak self] in
                 guard let self else { return }
                 self.devicePollTimer = nil
-                self.perform(self.state.devicePollDue(at: self.scheduler.now))
+                self.transition { $0.devicePollDue(at: self.scheduler.now) }
             }
         case .cancelDevicePoll:
             if let devicePollTimer { scheduler.cancel(devicePollTimer) }
@@ -139,7 +139,7 @@ extension Account {
     /// the same TLS trust and proxy), addressed to the device authorization endpoint.
     private func requestDeviceCode(_ flow: Int) {
         guard let url = settings.deviceAuthorizationURL else {
-            perform(state.deviceAuthorizationFailed(flow, .failedToStart("the account has no device authorization endpoint")))
+            transition { $0.deviceAuthorizationFailed(flow, .failedToStart("the account has no device authorization endpoint")) }
             return
         }
         var addressed = settings
@@ -152,15 +152,15 @@ extension Account {
             guard let self, !self.retired else { return }
             switch result {
             case .failure(let failure):
-                self.perform(self.state.deviceAuthorizationFailed(flow, .failedToStart(failure.description)))
+                self.transition { $0.deviceAuthorizationFailed(flow, .failedToStart(failure.description)) }
             case .success(let message):
                 switch DeviceAuthorization.parse(status: message.status, contentType: message.headers["Content-Type"], body: message.body) {
                 case .success(let authorization):
-                    self.perform(self.state.deviceAuthorized(flow, authorization, at: self.scheduler.now))
+                    self.transition { $0.deviceAuthorized(flow, authorization, at: self.scheduler.now) }
                 case .failure(let error) where error.code != nil:
-                    self.perform(self.state.deviceAuthorizationFailed(flow, .refused(error)))
+                    self.transition { $0.deviceAuthorizationFailed(flow, .refused(error)) }
                 case .failure(let error):
-                    self.perform(self.state.deviceAuthorizationFailed(flow, .failedToStart(error.summary)))
+                    self.transition { $0.deviceAuthorizationFailed(flow, .failedToStart(error.summary)) }
                 }
             }
         }
@@ -212,7 +212,7 @@ extension Account {
             case .denied, .expired, .refused:
                 break
             }
-            self.perform(self.state.devicePollLanded(flow, poll, at: self.moment))
+            self.transition { $0.devicePollLanded(flow, poll, at: self.moment) }
         }
     }
 }

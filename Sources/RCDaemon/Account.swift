@@ -45,7 +45,7 @@ public final class Account {
     /// Called after anything that may change the state `STATUS=` reports (signed in,
     /// refreshed, failing, needs sign-in).
     var onStateChange: (() -> Void)?
-    var state: AccountState
+    private(set) var state: AccountState
     /// The account's own token first, then the extra ones in config order (as in `state.tokens`).
     let slots: [TokenSlot]
     /// Ends a session without a refresh token when its access token expires, or one whose
@@ -193,7 +193,13 @@ public final class Account {
 
     // MARK: Effects
 
-    func perform(_ effects: [AccountState.Effect]) {
+    /// Runs one transition of the state and performs its effects: the way the device flow's
+    /// driver (`Account+Device.swift`) moves the state, which only this file may set.
+    func transition(_ change: (inout AccountState) -> [AccountState.Effect]) {
+        perform(change(&state))
+    }
+
+    private func perform(_ effects: [AccountState.Effect]) {
         for effect in effects {
             switch effect {
             case .sendGrant(let index, let refreshToken, let reason):
