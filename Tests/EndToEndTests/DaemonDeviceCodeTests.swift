@@ -87,12 +87,12 @@ import Testing
         #expect(tls.provider.isValid(accessToken: try TokenSocket.readLine(daemon.socketPath("work"))))
     }
 
-    /// A provider that wants 1.5 s between polls while advertising 1 s says `slow_down`; the
+    /// A provider that wants 3 s between polls while advertising 1 s says `slow_down`; the
     /// daemon then polls 5 s further apart, as the provider's record of the intervals shows.
     /// Also: `signin NAME --device` on a browser account, and a generic account's configured endpoint.
     @Test func slowDownIsHonoured() throws {
         var options = TestProviderOptions()
-        options.deviceMinimumPollInterval = 1.5
+        options.deviceMinimumPollInterval = 3
         let tls = try TLSTestProvider(options)
         defer { tls.stop() }
         let daemon = try DaemonProcess(
@@ -108,7 +108,7 @@ import Testing
         let stats = tls.provider.stats
         #expect(stats.deviceSlowDowns == 1, "\(stats.devicePollIntervals)")
         #expect(stats.devicePollIntervals.count == 2, "\(stats.devicePollIntervals)")
-        #expect(stats.devicePollIntervals.first.map { $0 >= 0.95 && $0 < 1.5 } == true, "\(stats.devicePollIntervals)")
+        #expect(stats.devicePollIntervals.first.map { $0 >= 0.95 && $0 < 3 } == true, "\(stats.devicePollIntervals)")
         #expect(stats.devicePollIntervals.last.map { $0 >= 6 } == true, "\(stats.devicePollIntervals)")
         #expect(tls.provider.isValid(accessToken: try TokenSocket.readLine(daemon.socketPath("work"))))
     }
@@ -160,10 +160,11 @@ import Testing
         let started = Date()
         try daemon.log.waitForLine(
             containing: "account work: the device code expired before the sign-in was completed; run redirect-catcher signin work to start again",
-            timeout: 6)
-        #expect(Date().timeIntervalSince(started) < 4.5)
+            timeout: 8)
+        // At expires_in (3 s), not at some later poll.
+        #expect(Date().timeIntervalSince(started) < 6)
         let polls = tls.provider.stats.devicePollIntervals
-        #expect((1...3).contains(polls.count), "\(polls)")
+        #expect(polls.count <= 3, "\(polls)")
         Thread.sleep(forTimeInterval: 1.5)
         #expect(tls.provider.stats.devicePollIntervals.count == polls.count, "no poll after the end")
         let line = try TokenSocket.readLine(daemon.socketPath("work"))
@@ -210,6 +211,8 @@ import Testing
         try daemon.log.waitForLine(containing: "account work: signed in through the browser; the device code sign-in is no longer needed")
         let token = try TokenSocket.readLine(daemon.socketPath("work"))
         #expect(tls.provider.isValid(accessToken: token))
+        // A poll sent just before the sign-in landed may still reach the provider.
+        Thread.sleep(forTimeInterval: 0.5)
         let polls = tls.provider.stats.devicePollIntervals.count
         try? Self.decide(tls, code, approve: true)
         Thread.sleep(forTimeInterval: 1.5)
