@@ -23,7 +23,7 @@ extension Daemon {
             respond(statusPage())
         } else if path.hasPrefix("/signin/") {
             startSignIn(name: String(path.dropFirst("/signin/".count)), method: request.method, headers: request.headers, respond)
-        } else if callbackPaths.contains(path) {
+        } else if accounts.isCallbackPath(path) {
             receiveCallback(request, respond)
         } else if path.hasPrefix(ResultPages.pathPrefix) {
             let id = String(path.dropFirst(ResultPages.pathPrefix.count))
@@ -82,14 +82,7 @@ extension Daemon {
             deviceSignInPage(account, respond)
             return
         }
-        // A token's own sign-in asks for its scopes, which carry openid only if it says so.
-        let wantsNonce = slot.extra.map { $0.scopes.contains("openid") } ?? account.settings.usesNonce
-        let flow = flows.begin(account: account.name, token: tokenName, wantsNonce: wantsNonce, now: loop.now)
-        loop.schedule(at: flow.startedAt.adding(seconds: SignInFlows.lifetimeSeconds)) { [weak self] in
-            self?.expireFlows()
-        }
-        let url = AuthorizeRequest.url(for: account.settings, token: slot.extra, state: flow.state, pkce: flow.pkce, nonce: flow.nonce)
-        logger.info("signin_started", "account \(slot.label): sign-in started in the browser", account: account.name, slot.fields)
+        let url = beginSignIn(account, slot, token: tokenName, how: "in the browser")
         respond(
             HTTPResponse(
                 status: 302,
@@ -98,6 +91,23 @@ extension Daemon {
                     ("Content-Type", "text/plain; charset=utf-8"),
                 ]),
                 body: Array("Continue at the sign-in page.\n".utf8)))
+    }
+
+    /// Starts a pending sign-in (fresh state, PKCE verifier and nonce) and returns the provider
+    /// URL it begins at. The browser's `/signin/` and a pasted sign-in share it, so both flows
+    /// are the same flow and either's response may finish it. `responseMode` overrides the
+    /// account's (a paste needs `query`).
+    func beginSignIn(_ account: Account, _ slot: TokenSlot, token tokenName: String?, how: String, responseMode: ResponseMode? = nil) -> String {
+        // A token's own sign-in asks for its scopes, which carry openid only if it says so.
+        let wantsNonce = slot.extra.map { $0.scopes.contains("openid") } ?? account.settings.usesNonce
+        let flow = flows.begin(account: account.name, token: tokenName, wantsNonce: wantsNonce, now: loop.now)
+        loop.schedule(at: flow.startedAt.adding(seconds: SignInFlows.lifetimeSeconds)) { [weak self] in
+            self?.expireFlows()
+        }
+        let url = AuthorizeRequest.url(
+            for: account.settings, token: slot.extra, state: flow.state, pkce: flow.pkce, nonce: flow.nonce, responseMode: responseMode)
+        logger.info("signin_started", "account \(slot.label): sign-in started \(how)", account: account.name, slot.fields)
+        return url
     }
 
     private func expireFlows() {
@@ -141,40 +151,71 @@ extension Daemon {
             respond(Page.response(status: 200, html: ""))
             return
         }
+        handleCallback(encoded) { [weak self] verdict in
+            guard let self else { return }
+            switch verdict {
+            case .rejected(let reason):
+                self.rejectCallback(reason, respond)
+            case .alreadyComplete(let account):
+                self.showResult(
+                    Page.response(
+                        status: 200,
+                        html: Page.render(
+                            title: "This sign-in is already complete", tone: .info,
+                            body: "<p>This sign-in to <b>\(HTML.escape(account))</b> was already handled. You can close this tab.</p>")),
+                    respond)
+            case .finished(let label, let result):
+                self.showResult(self.resultPage(account: label, result), respond)
+            }
+        }
+    }
+
+    /// What became of a sign-in response, for the browser's page or the paste's reply line.
+    enum CallbackVerdict {
+        /// Nothing was redeemed and no flow was used up; `reason` completes "rejected because".
+        case rejected(String)
+        /// The state was already used: the browser or an earlier paste got there first.
+        case alreadyComplete(account: String)
+        /// The flow ended: signed in, or the provider's error or an issuer mismatch.
+        case finished(label: String, SignInResult)
+    }
+
+    /// Judges a sign-in response, from the browser's redirect or a paste, the same way: the
+    /// state checked in constant time and used once, `iss` checked, the provider's error put in
+    /// plain words, the code redeemed once. `encoded` is the query or form body, still encoded.
+    func handleCallback(_ encoded: String, _ finish: @escaping (CallbackVerdict) -> Void) {
         let parameters: [(name: String, value: String)]
         do {
             parameters = try FormDecoding.decode(encoded, allowingLineBreaks: true)
         } catch {
-            rejectCallback("the parameters are not validly encoded", respond)
+            reject("the parameters are not validly encoded", finish)
             return
         }
         switch CallbackParameters.classify(parameters) {
         case .invalid(let reason):
-            rejectCallback(reason, respond)
+            reject(reason, finish)
         case .code(let code, let state, let iss):
-            guard let flow = matchFlow(state: state, respond) else { return }
+            guard let flow = matchFlow(state: state, finish) else { return }
             guard let account = accounts[flow.account] else { return }
             if let iss, let expected = account.settings.issuer, iss != expected {
                 logger.error(
                     "signin_failed", "account \(flow.account): the response came from issuer \(iss), not \(expected); not redeeming it",
                     account: flow.account)
-                showResult(resultPage(account: flow.account, .failed(summary: "The response came from an unexpected issuer.", advice: "Start again from \(account.signInURL).")), respond)
+                finish(.finished(label: flow.account, .failed(summary: "The response came from an unexpected issuer.", advice: "Start again from \(account.signInURL).")))
                 return
             }
             // A token removed by a reload meanwhile: its code is redeemed for the account instead
             // would mint the wrong audience, so it is not redeemed.
             guard let slot = account.slot(named: flow.token) else {
-                rejectCallback("the token it was for is no longer configured", respond)
+                reject("the token it was for is no longer configured", finish)
                 return
             }
-            account.completeSignIn(code: code, verifier: flow.pkce.verifier, nonce: flow.nonce, token: flow.token == nil ? nil : slot) {
-                [weak self] result in
-                guard let self else { return }
-                self.showResult(self.resultPage(account: slot.label, result), respond)
+            account.completeSignIn(code: code, verifier: flow.pkce.verifier, nonce: flow.nonce, token: flow.token == nil ? nil : slot) { result in
+                finish(.finished(label: slot.label, result))
             }
         case .error(let error, let description, _, let state):
-            guard let state, let flow = matchFlow(state: state, respond) else {
-                if state == nil { rejectCallback("the provider's error carries no state", respond) }
+            guard let state, let flow = matchFlow(state: state, finish) else {
+                if state == nil { reject("the provider's error carries no state", finish) }
                 return
             }
             let codes = ProviderErrorAdvice.codes(in: description ?? "")
@@ -185,33 +226,31 @@ extension Daemon {
             logger.error(
                 "signin_failed", "account \(flow.account): the provider answered the sign-in with \(summary)\(advice.map { " — " + $0 } ?? "")",
                 account: flow.account, fields)
-            showResult(resultPage(account: flow.account, .failed(summary: summary, advice: advice)), respond)
+            finish(.finished(label: flow.account, .failed(summary: summary, advice: advice)))
         }
     }
 
-    /// The pending flow for `state`, or a page saying why there is none (and nil).
-    private func matchFlow(state: String, _ respond: HTTPListener.Respond) -> SignInFlows.Flow? {
+    /// The pending flow for `state`, or the verdict saying why there is none (and nil).
+    private func matchFlow(state: String, _ finish: (CallbackVerdict) -> Void) -> SignInFlows.Flow? {
         switch flows.take(state: state, now: loop.now) {
         case .pending(let flow):
             return flow
         case .alreadyCompleted(let account):
-            showResult(
-                Page.response(
-                    status: 200,
-                    html: Page.render(
-                        title: "This sign-in is already complete", tone: .info,
-                        body: "<p>This sign-in to <b>\(HTML.escape(account))</b> was already handled. You can close this tab.</p>")),
-                respond)
+            finish(.alreadyComplete(account: account))
             return nil
         case .unknown:
-            rejectCallback("it does not belong to a sign-in in progress (unknown or expired state)", respond)
+            reject("it does not belong to a sign-in in progress (unknown or expired state)", finish)
             return nil
         }
     }
 
-    private func rejectCallback(_ reason: String, _ respond: HTTPListener.Respond) {
+    private func reject(_ reason: String, _ finish: (CallbackVerdict) -> Void) {
         // Anyone local can send these as fast as they like: the journal gets at most one a second.
         listener?.rejectionLog("callback_rejected").warning("rejected a sign-in response: \(reason)")
+        finish(.rejected(reason))
+    }
+
+    private func rejectCallback(_ reason: String, _ respond: HTTPListener.Respond) {
         respond(
             Page.response(
                 status: 400,
@@ -242,8 +281,8 @@ extension Daemon {
 
     private func statusPage() -> HTTPResponse {
         var items = ""
-        for name in accountOrder {
-            guard let account = accounts[name] else { continue }
+        for account in accounts.accounts {
+            let name = account.name
             let signedIn = account.usableToken != nil
             let link = "<a href=\"/signin/\(HTML.escape(name))\">\(signedIn ? "sign in again" : "sign in")</a>"
             items += "<li><b>\(HTML.escape(name))</b>: \(signedIn ? "signed in" : "needs sign-in") — \(link)</li>"

@@ -87,12 +87,8 @@ extension Daemon {
                 }
             }
         }
-        let listening = sockets?.paths ?? []
-        let labels = new.accounts.flatMap(Self.socketLabels)
         do throws(RuntimeDirectory.Problem) {
-            for label in labels where !listening.contains(socketPath(label)) {
-                try RuntimeDirectory.claimSocketPath(socketPath(label))
-            }
+            try claimSocketPaths(new.accounts.flatMap(Self.socketLabels))
         } catch {
             movedListener?.close()
             throw error
@@ -118,36 +114,9 @@ extension Daemon {
                 logger.setMinimumLevel(level)
             }
         }
-        for name in plan.removed { retire(name, because: "account \(name) was removed from the configuration") }
-        for name in plan.changed {
-            retire(name, because: "account \(name)'s settings changed: sign in again at \(signInURL(name))")
+        for failure in reconcile(loaded, plan: plan) {
+            logger.error("socket_failed", "cannot listen on \(failure.path): \(failure.error)", account: failure.label.description)
         }
-        let discovered = Dictionary(loaded.discovered.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        accountOrder = []
-        callbackPaths = []
-        for settings in new.accounts {
-            if let account = accounts[settings.name] {
-                account.signInURL = signInURL(settings.name)
-                account.endpoint = endpoint
-                accountOrder.append(settings.name)
-                if let path = try? WebURL.parse(account.settings.redirectURI).path { callbackPaths.insert(path) }
-            } else {
-                addAccount(discovered[settings.name] ?? settings)
-            }
-        }
-        let wanted = Set(labels.map { socketPath($0) })
-        for path in listening where !wanted.contains(path) && path != controlPath {
-            sockets?.stopListening(path: path)
-        }
-        for label in labels where !listening.contains(socketPath(label)) {
-            do {
-                try serveTokenSocket(label)
-            } catch {
-                logger.error("socket_failed", "cannot listen on \(socketPath(label)): \(error)", account: label.description)
-            }
-        }
-        config = new
-        loadedSettings = new.accounts
         for warning in new.warnings { logger.warning("config_warning", "config: \(warning)") }
         logger.notice(
             "reloaded", "configuration reloaded: \(plan.summary)",
@@ -159,8 +128,63 @@ extension Daemon {
         for name in plan.changed { accounts[name]?.announceSignInNeeded(because: "its settings changed") }
     }
 
+    /// Claims the socket paths of `labels` that nothing listens on yet: all of them at start.
+    func claimSocketPaths(_ labels: [TokenLabel]) throws(RuntimeDirectory.Problem) {
+        let listening = sockets?.paths ?? []
+        for label in labels where !listening.contains(socketPath(label)) {
+            try RuntimeDirectory.claimSocketPath(socketPath(label))
+        }
+    }
+
+    /// A token socket that could not listen.
+    struct SocketFailure {
+        let label: TokenLabel
+        let path: String
+        let error: SystemError
+    }
+
+    /// Makes the accounts and their sockets what `loaded` says, as `plan` decided: removed and
+    /// changed accounts retire, kept ones stay with their tokens (on the current port and
+    /// endpoint), new ones start, and the sockets follow. Start runs it with every account
+    /// added; a reload, after what could fail (the port, the socket paths) has succeeded.
+    /// Returns the token sockets that could not listen: start stops, a reload logs them.
+    func reconcile(_ loaded: LoadedConfig, plan: ReloadPlan) -> [SocketFailure] {
+        let new = loaded.config
+        for name in plan.removed { retire(name, because: "account \(name) was removed from the configuration") }
+        for name in plan.changed {
+            retire(name, because: "account \(name)'s settings changed: sign in again at \(signInURL(name))")
+        }
+        let discovered = Dictionary(loaded.discovered.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for settings in new.accounts {
+            if let account = accounts[settings.name] {
+                account.signInURL = signInURL(settings.name)
+                account.endpoint = endpoint
+            } else {
+                addAccount(discovered[settings.name] ?? settings)
+            }
+        }
+        accounts.reorder(new.accounts.map(\.name))
+        let listening = sockets?.paths ?? []
+        let labels = new.accounts.flatMap(Self.socketLabels)
+        let wanted = Set(labels.map { socketPath($0) })
+        for path in listening where !wanted.contains(path) && path != controlPath {
+            sockets?.stopListening(path: path)
+        }
+        var failures: [SocketFailure] = []
+        for label in labels where !listening.contains(socketPath(label)) {
+            do {
+                try serveTokenSocket(label)
+            } catch {
+                failures.append(SocketFailure(label: label, path: socketPath(label), error: error))
+            }
+        }
+        config = new
+        loadedSettings = new.accounts
+        return failures
+    }
+
     private func retire(_ name: String, because message: String) {
-        accounts.removeValue(forKey: name)?.retire(because: message)
+        accounts.remove(name)?.retire(because: message)
         flows.discard(account: name)
     }
 }

@@ -6,12 +6,11 @@ extension Daemon {
         var signedIn = 0
         var failing: [String] = []
         var waiting: [String] = []
-        for name in accountOrder {
-            switch accounts[name]?.standing {
-            case .signedIn?: signedIn += 1
-            case .needsSignIn?: waiting.append(name)
-            case .failing?: failing.append(name)
-            case nil: continue
+        for account in accounts.accounts {
+            switch account.standing {
+            case .signedIn: signedIn += 1
+            case .needsSignIn: waiting.append(account.name)
+            case .failing: failing.append(account.name)
             }
         }
         var parts = ["\(signedIn) signed in"]

@@ -25,15 +25,14 @@ public final class Daemon {
     var notifyHook: NotifyHook?
     /// Where `run` read the config, for a reload; nil: SIGHUP cannot reload.
     let configPath: String?
-    var accounts: [String: Account] = [:]
-    var accountOrder: [String] = []
+    /// Every account, in the config's order; the callback paths derive from it.
+    var accounts = AccountTable()
     /// Each account's settings as loaded, before discovery: what a reload compares.
     var loadedSettings: [AccountSettings] = []
     let flows = SignInFlows()
     let resultPages = ResultPages()
     var listener: HTTPListener?
     var sockets: SocketServer?
-    var callbackPaths: Set<String> = []
     /// The sockets systemd passed, until `start` takes them.
     var activation: SocketActivation
     /// The redirect listener's sockets are systemd's: a reload cannot move it to another port.
@@ -92,17 +91,21 @@ public final class Daemon {
 
     /// Binds everything, tells systemd it is ready, and serves until SIGTERM or SIGINT;
     /// SIGHUP reloads the config.
-    public func run() throws {
+    public func run() throws(StartupError) {
         signal(SIGPIPE, SIG_IGN)
-        try loop.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [weak self] signo in
-            guard let self else { return }
-            if signo == SIGHUP {
-                self.reload()
-                return
+        do {
+            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [weak self] signo in
+                guard let self else { return }
+                if signo == SIGHUP {
+                    self.reload()
+                    return
+                }
+                self.logger.info("stopping", "stopping on signal \(signo)")
+                self.notify.send("STOPPING=1")
+                self.loop.stop()
             }
-            self.logger.info("stopping", "stopping on signal \(signo)")
-            self.notify.send("STOPPING=1")
-            self.loop.stop()
+        } catch {
+            throw .signals(error)
         }
         try start()
         loop.run()
@@ -115,39 +118,49 @@ public final class Daemon {
         return { loop.stop() }
     }
 
-    func start() throws {
+    /// Start is a reload from nothing: the same plan (every account added) and the same
+    /// `reconcile` a reload applies. Only start makes the runtime directory, the listener and
+    /// control.sock, and it stops at the first thing that fails rather than going on without it.
+    func start() throws(StartupError) {
         // Before anything is claimed or bound: an issuer that cannot be used stops the daemon
         // with the account's key in the message, as a config error would.
-        var configured: [AccountSettings] = []
-        for settings in config.accounts {
-            configured.append(try ProviderDiscovery.resolve(settings, transport: metadata, logger: logger))
+        var discovered: [AccountSettings] = []
+        do throws(ConfigError) {
+            for settings in config.accounts {
+                discovered.append(try ProviderDiscovery.resolve(settings, transport: metadata, logger: logger))
+            }
+        } catch {
+            throw .discovery(error)
         }
-        loadedSettings = config.accounts
-        try RuntimeDirectory.prepare(runtimeDirectory)
+        let plan = ReloadPlan(old: [], new: config.accounts)
         // Claim every socket path before binding anything, so that a second daemon stops
         // here with a clear message rather than half-started. A control.sock systemd bound is
         // systemd's: it is served as it is.
         let controlPassed = activation.control != nil
-        for name in (controlPassed ? [] : ["control"]) + configured.flatMap(Self.socketLabels).map(\.description) {
-            try RuntimeDirectory.claimSocketPath(socketPath(name))
+        do throws(RuntimeDirectory.Problem) {
+            try RuntimeDirectory.prepare(runtimeDirectory)
+            if !controlPassed { try RuntimeDirectory.claimSocketPath(socketPath("control")) }
+            try claimSocketPaths(config.accounts.flatMap(Self.socketLabels))
+            let listener = try makeListener()
+            self.listener = listener
+            port = listener.port
+        } catch {
+            throw .setup(error)
         }
-        let listener = try makeListener()
-        self.listener = listener
-        port = listener.port
-        let sockets = SocketServer(loop: loop, logger: logger)
-        self.sockets = sockets
-        for settings in configured {
-            addAccount(settings)
+        sockets = SocketServer(loop: loop, logger: logger)
+        if let failure = reconcile(LoadedConfig(config: config, discovered: discovered), plan: plan).first {
+            throw .socket(path: failure.path, failure.error)
         }
-        for label in configured.flatMap(Self.socketLabels) {
-            try serveTokenSocket(label)
+        do {
+            try serveControlSocket()
+        } catch {
+            throw .socket(path: controlPath, error)
         }
-        try serveControlSocket()
         logger.info(
             "started",
-            "redirect-catcher \(Version.current) listening on http://localhost:\(port) with \(accountOrder.count) account(s); sockets in \(runtimeDirectory)\(controlPassed || listenerIsActivated ? " (socket-activated)" : "")",
+            "redirect-catcher \(Version.current) listening on http://localhost:\(port) with \(accounts.count) account(s); sockets in \(runtimeDirectory)\(controlPassed || listenerIsActivated ? " (socket-activated)" : "")",
             ["PORT": String(port)])
-        for name in accountOrder {
+        for name in plan.added {
             accounts[name]?.announceSignInNeeded(because: "no token yet")
         }
         lastStatus = statusLine()
@@ -157,12 +170,17 @@ public final class Daemon {
     }
 
     /// The redirect listener: on the sockets systemd passed, or bound on `listen.port`.
-    private func makeListener() throws -> HTTPListener {
+    private func makeListener() throws(RuntimeDirectory.Problem) -> HTTPListener {
         let router: (BrowserRequest, @escaping HTTPListener.Respond) -> Void = { [weak self] request, respond in
             self?.route(request, respond)
         }
         if let activatedPort = activation.httpPort {
-            let listener = try HTTPListener(loop: loop, listeners: activation.http, port: activatedPort, logger: logger, router: router)
+            let listener: HTTPListener
+            do {
+                listener = try HTTPListener(loop: loop, listeners: activation.http, port: activatedPort, logger: logger, router: router)
+            } catch {
+                throw RuntimeDirectory.Problem(description: "cannot serve the redirect listener systemd passed on port \(activatedPort): \(error)")
+            }
             activation.http = []
             listenerIsActivated = true
             if config.listenPort != 0 && config.listenPort != activatedPort {
@@ -185,7 +203,7 @@ public final class Daemon {
     }
 
     /// control.sock: the one systemd passed, or bound here.
-    private func serveControlSocket() throws {
+    private func serveControlSocket() throws(SystemError) {
         guard let sockets else { return }
         let handler: (SocketServer.Client) -> Void = { [weak self] client in
             guard let self, let sockets = self.sockets else { return }
@@ -254,9 +272,7 @@ public final class Daemon {
                     episode: account.generation))
         }
         if notify.socketPath != nil { account.onStateChange = { [weak self] in self?.publishStatus() } }
-        accounts[settings.name] = account
-        if !accountOrder.contains(settings.name) { accountOrder.append(settings.name) }
-        if let path = try? WebURL.parse(resolved.redirectURI).path { callbackPaths.insert(path) }
+        accounts.insert(account)
     }
 
     func signInURL(_ name: String) -> String { "http://localhost:\(port)/signin/\(name)" }

@@ -17,9 +17,14 @@ public enum AuthorizeRequest {
     /// omitted), `nonce` when given, then the extra parameters. Scopes are joined by a space,
     /// which encodes as `%20`.
     ///
+    /// `responseMode` overrides the account's: a sign-in whose redirect is pasted by hand needs
+    /// `query`, since a form post never shows in the address bar. An override is always sent,
+    /// so that a provider whose own default differs still puts the code in the address.
+    ///
     /// With `token`, the sign-in is for that extra token alone: its scopes (with `offline_access`
     /// when the account asks for it) or resource, so the person meets what its API demands.
-    public static func url(for account: AccountSettings, token: ExtraToken? = nil, state: String, pkce: PKCE, nonce: String?) -> String {
+    public static func url(for account: AccountSettings, token: ExtraToken? = nil, state: String, pkce: PKCE, nonce: String?, responseMode: ResponseMode? = nil
+    ) -> String {
         var pairs: [(String, String)] = [
             ("response_type", "code"), ("client_id", account.clientID), ("redirect_uri", account.redirectURI),
         ]
@@ -32,7 +37,11 @@ public enum AuthorizeRequest {
         pairs.append(("state", state))
         pairs.append(("code_challenge", pkce.challenge))
         pairs.append(("code_challenge_method", "S256"))
-        if account.responseMode == .formPost { pairs.append(("response_mode", "form_post")) }
+        if let responseMode {
+            pairs.append(("response_mode", responseMode.rawValue))
+        } else if account.responseMode == .formPost {
+            pairs.append(("response_mode", "form_post"))
+        }
         if let nonce { pairs.append(("nonce", nonce)) }
         for extra in account.extraAuthorizeParams where !reservedParameters.contains(extra.name) {
             pairs.append((extra.name, extra.value))

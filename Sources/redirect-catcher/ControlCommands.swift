@@ -122,27 +122,42 @@ struct Token: Subcommand {
     }
 }
 
-/// `redirect-catcher signin NAME [--device]`.
+/// `redirect-catcher signin NAME [--paste | --device]`.
 struct SignIn: Subcommand {
     static let spec = CommandSpec(
         name: "signin", abstract: "Print the URL that signs the account in, or the code to enter on any device.",
         discussion: """
+            With --paste, for a machine without a browser: it prints the provider's sign-in URL to \
+            open on any machine, then reads from standard input the address that browser ended on \
+            (the http://localhost:PORT/callback?... page that fails to load there), or just its \
+            query, and signs in with it. The daemon's browser listener keeps working meanwhile.
+
             An account with "signin_flow": "device_code", or any account with --device, gets a \
             device code sign-in (RFC 8628): the command prints the provider's page and the code to \
             enter there on any device, and the daemon polls until the person has finished.
             """,
-        options: [.flag("device", help: "Sign in with a device code this once, whatever the account's signin_flow.")],
+        options: [
+            .flag("paste", help: "Sign in by pasting the address the browser ended on, read from standard input."),
+            .flag("device", help: "Sign in with a device code this once, whatever the account's signin_flow."),
+        ],
         arguments: [ArgumentSpec("name", help: "The account name.", completion: .listedBy([CompleteNamesCommand.name, "--accounts"]))])
 
     var name: String
+    var paste: Bool
     var device: Bool
 
     init(_ invocation: Invocation) {
         name = invocation.argument("name") ?? ""
+        paste = invocation.flag("paste")
         device = invocation.flag("device")
     }
 
     func run(environment: [String: String]) throws {
+        if paste && device { throw Failure.usage("--paste and --device are two ways to sign in: choose one", command: Self.spec) }
+        if paste {
+            try pasteSignIn(environment: environment)
+            return
+        }
         let reply = try controlRequest("signin \(name)" + (device ? " device" : ""), environment: environment)
         if reply.hasPrefix("error:") { try relay(reply) }
         if reply.hasPrefix("device: ") {
@@ -150,6 +165,88 @@ struct SignIn: Subcommand {
             return
         }
         print("Open this URL in a browser to sign in to \(name):\n\(reply)")
+    }
+
+    private func pasteSignIn(environment: [String: String]) throws {
+        let url = try controlRequest("signin-start \(name)", environment: environment)
+        if url.hasPrefix("error:") { try relay(url) }
+        write(
+            """
+            Open this URL in a browser on any machine to sign in to \(name):
+            \(url)
+
+            After signing in, that browser ends on an address on localhost that fails to load.
+            Paste that whole address here (or just what follows its ?) and press Enter:
+
+            """)
+        // A refused paste uses nothing up at the daemon: ask again until one is taken or the
+        // input ends (Ctrl-D), so a slip of the mouse does not cost a second sign-in.
+        while true {
+            switch Self.readPaste() {
+            case .ended:
+                printError(
+                    "nothing more to read; the sign-in stays open for 10 minutes: run `redirect-catcher signin \(name) --paste` "
+                        + "again and paste the address (the one this sign-in ends on still works)")
+                throw Failure.failed
+            case .unusable(let reason):
+                printError("\(reason); paste it again, or press Ctrl-D to stop")
+            case .line(let pasted):
+                let reply = try controlRequest("signin-paste \(pasted)", environment: environment)
+                guard reply.hasPrefix(Daemon.pasteRefused) else {
+                    try relay(reply)
+                    return
+                }
+                printError("\(reply.dropFirst("error: ".count)); paste it again, or press Ctrl-D to stop")
+            }
+        }
+    }
+
+    /// Straight to fd 1: print's buffer would hold a prompt back when stdout is a pipe.
+    private func write(_ text: String) {
+        let standardOutput = FileDescriptor(owning: STDOUT_FILENO)
+        defer { _ = standardOutput.release() }
+        try? standardOutput.writeAll(Array(text.utf8), deadline: Instant.deadline(afterSeconds: 5))
+    }
+
+    /// One pasted line, read from standard input.
+    enum Paste: Equatable {
+        /// One word, without the whitespace around it.
+        case line(String)
+        /// A line that cannot be an address, and why.
+        case unusable(String)
+        /// Standard input ended.
+        case ended
+    }
+
+    static func readPaste() -> Paste {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        var ended = false
+        // A byte at a time: what follows the line is not this command's to consume.
+        while true {
+            let n = Glibc.read(0, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                ended = true
+                break
+            }
+            if byte == 0x0A { break }
+            // An overlong line is read to its end, so the next read starts at the next paste.
+            if bytes.count <= Rejected.maximumInput { bytes.append(byte) }
+        }
+        return paste(bytes, ended: ended)
+    }
+
+    /// What `bytes`, one line of input, amounts to; `ended` when no newline closed it.
+    static func paste(_ bytes: [UInt8], ended: Bool) -> Paste {
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D }
+        let words = bytes.split(whereSeparator: isSpace)
+        if words.isEmpty { return ended ? .ended : .unusable("nothing was pasted") }
+        guard bytes.count <= Rejected.maximumInput else { return .unusable("the line is longer than any sign-in address") }
+        guard words.count == 1, let word = words.first else {
+            return .unusable("the line holds spaces; paste the address as one line")
+        }
+        return .line(String(decoding: word, as: UTF8.self))
     }
 }
 

@@ -36,6 +36,13 @@ import Testing
                 == common + ["resource=https://contoso.operations.dynamics.com"] + pkcePairs + ["response_mode=form_post"])
     }
 
+    /// A pasted sign-in needs the code in the address bar, whatever the account's own mode.
+    @Test func aResponseModeOverrideIsSentAsGiven() {
+        let account = Fixtures.account(.entra, scopes: ["openid"], resource: nil, responseMode: .formPost)
+        let url = AuthorizeRequest.url(for: account, state: "S", pkce: pkce, nonce: nil, responseMode: .query)
+        #expect(Fixtures.pairs(Fixtures.query(of: url)) == common + ["scope=openid"] + pkcePairs + ["response_mode=query"])
+    }
+
     @Test func adfsWithResourceAndScopes() {
         let both = Fixtures.account(.adfs, scopes: ["openid"], resource: "urn:api")
         #expect(
