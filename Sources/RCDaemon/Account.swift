@@ -31,10 +31,10 @@ public final class Account {
     /// `http://localhost:PORT/signin/NAME`: what the person opens. A reload that moves the
     /// listener to another port changes it.
     public internal(set) var signInURL: String
-    private let scheduler: any Scheduler
+    let scheduler: any Scheduler
     /// Replaced by a reload that changes `request_timeout`; the grant in flight keeps its own.
     var endpoint: any TokenEndpoint
-    private let logger: Logger
+    let logger: Logger
     /// Called when the account needs the person (for the notification hook), with the event
     /// (`signin_needed`, `signin_due` ahead of a refresh token's end, or `refresh_failed` for a
     /// permanent error) and the journal's words.
@@ -57,6 +57,10 @@ public final class Account {
     /// turns without waiting for another event.
     private var staleTimer: EventLoop.TimerID?
     private var nextWaiterID = 0
+    /// The device flow's poll timer (``AccountState/DeviceSignIn``).
+    var devicePollTimer: EventLoop.TimerID?
+    /// `signin` callers and sign-in pages waiting for a device flow's codes.
+    var deviceWaiters: [(DeviceSignInReply) -> Void] = []
 
     public var name: String { settings.name }
     private var primary: TokenSlot { slots[0] }
@@ -174,7 +178,11 @@ public final class Account {
 
     /// Why there is no token, as one sentence a person can act on.
     func unavailableMessage(_ slot: TokenSlot) -> String {
-        state.message(slot.index, label: slot.label, account: name, signInURL: signInURL, tokenSignInURL: signInURL(slot), at: scheduler.now)
+        // A device_code account with no code out: the person most likely has no browser here.
+        if settings.signInFlow == .deviceCode, state.condition(slot.index) == .needsSignIn, state.pendingDeviceAuthorization == nil {
+            return "account \(name) needs sign-in: run \(deviceRestartCommand) for a code to enter on any device, or open \(signInURL)"
+        }
+        return state.message(slot.index, label: slot.label, account: name, signInURL: signInURL, tokenSignInURL: signInURL(slot), at: scheduler.now)
     }
 
     /// `/signin/ACCOUNT.TOKEN` for an extra token: a sign-in that asks for that token's scopes
@@ -184,6 +192,12 @@ public final class Account {
     }
 
     // MARK: Effects
+
+    /// Runs one transition of the state and performs its effects: the way the device flow's
+    /// driver (`Account+Device.swift`) moves the state, which only this file may set.
+    func transition(_ change: (inout AccountState) -> [AccountState.Effect]) {
+        perform(change(&state))
+    }
 
     private func perform(_ effects: [AccountState.Effect]) {
         for effect in effects {
@@ -242,6 +256,11 @@ public final class Account {
                 slot.refreshCompletions.removeAll()
                 let reply = resolve(answer, slot)
                 for completion in completions { completion(reply) }
+            case .signInNeeded(let reason, let notify) where settings.signInFlow == .deviceCode:
+                // The person gets a code to enter on any device once the provider has issued one.
+                perform(state.startDeviceSignIn(because: reason, notify: notify))
+            case .requestDeviceCode, .sendDevicePoll, .armDevicePoll, .cancelDevicePoll, .deviceSignInNeeded, .deviceSignInEnded:
+                performDevice(effect)
             case .signInNeeded(let reason, let notify):
                 logger.notice(
                     "signin_needed", "account \(name) needs sign-in: open \(signInURL)", account: name,
@@ -298,7 +317,7 @@ public final class Account {
         }
     }
 
-    private var moment: AccountState.Moment {
+    var moment: AccountState.Moment {
         AccountState.Moment(
             now: scheduler.now, wallSeconds: Instant.now(.wall).nanoseconds / 1_000_000_000, jitter: Double.random(in: 0...1))
     }
@@ -465,6 +484,7 @@ public final class Account {
         if let staleTimer { scheduler.cancel(staleTimer) }
         staleTimer = nil
         perform(state.retire(because: message))
+        answerDeviceWaiters(.failed(message))
     }
 
     /// Turns a transport result into a grant or a classified failure. A request that could not
@@ -536,6 +556,7 @@ public final class Account {
         // An application has no sign-in to link to.
         if !isApplication, needsPerson || usableToken == nil { members.append(("signin_url", .string(signInURL))) }
         members.append(("grant", .string(settings.grant.rawValue)))
+        if let device = deviceStatus() { members.append(("device_signin", device)) }
         if slots.count > 1 {
             let tokens = slots.dropFirst().map { slot -> JSONValue in
                 .object(JSONObject([("name", .string(slot.label))] + status(slot)))

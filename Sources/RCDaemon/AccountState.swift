@@ -25,6 +25,11 @@ import RCSystem
 /// - Only a refusal of the account's own grant drops the refresh token. An extra token's
 ///   refusal may concern its API alone (MFA, Conditional Access or consent for that API), so
 ///   the account's own grant checks the refresh token first, and only one such check is out.
+/// - One device code sign-in (RFC 8628) at a time, and at most one poll of it out. The first
+///   sign-in to land wins: a browser sign-in ends a pending device flow, whose poll in flight is
+///   then dropped when it lands; a device flow that lands first is an ordinary sign-in.
+/// - A device flow stops at its `expires_in`, a denial or a refusal, and never polls closer
+///   than its interval, which each `slow_down` lengthens by 5 seconds.
 struct AccountState {
     /// The account's sign-in, which every one of its tokens shares.
     enum Session: Equatable {
@@ -171,8 +176,56 @@ struct AccountState {
         case signInNeeded(reason: String, notify: Bool)
         /// Log that extra token `token` alone needs the person, and run the notification hook.
         case tokenSignInNeeded(token: Int, reason: String)
+        /// Ask the device authorization endpoint for codes for device flow `flow`.
+        case requestDeviceCode(flow: Int)
+        /// Poll the token endpoint with the device code of flow `flow` (now ``DeviceSignIn/polling``).
+        case sendDevicePoll(flow: Int, deviceCode: String)
+        /// Arms the device flow's poll timer, replacing the one it had.
+        case armDevicePoll(at: Instant)
+        case cancelDevicePoll
+        /// Tell the person what to open and which code to enter (journal, notification, the
+        /// `signin` callers waiting for the codes); `notify` as for ``signInNeeded(reason:notify:)``.
+        case deviceSignInNeeded(DeviceAuthorization, reason: String, notify: Bool)
+        /// The device flow is over without tokens: say why and how to start again.
+        case deviceSignInEnded(DeviceEnd)
         /// Something STATUS= reports may have changed.
         case stateChanged
+    }
+
+    /// A device code sign-in (RFC 8628): at most one per account.
+    enum DeviceSignIn: Equatable {
+        case none
+        /// The device authorization request of flow `flow` is at the provider.
+        case authorizing(flow: Int, reason: String, notify: Bool)
+        /// The person has the code; the next poll goes out at `pollAt` (never after the expiry).
+        case waiting(DeviceFlow, pollAt: Instant)
+        /// A poll is at the token endpoint.
+        case polling(DeviceFlow)
+        /// The last device flow ended without tokens; kept for status until another starts.
+        case ended(DeviceEnd)
+    }
+
+    /// One device flow's codes and timing.
+    struct DeviceFlow: Equatable {
+        let id: Int
+        let authorization: DeviceAuthorization
+        /// Seconds between polls: the provider's `interval`, plus 5 for each `slow_down`.
+        var interval: Double
+        let expiresAt: Instant
+    }
+
+    /// Why a device flow ended without tokens.
+    enum DeviceEnd: Equatable {
+        /// The person declined (`access_denied`, Entra's `authorization_declined`).
+        case declined
+        /// `expires_in` passed, or the provider said `expired_token`.
+        case expired
+        /// The provider refused the flow (the device authorization request or a poll).
+        case refused(TokenError)
+        /// The device authorization endpoint could not be reached or gave no codes.
+        case failedToStart(String)
+        /// A browser sign-in landed first.
+        case superseded
     }
 
     private(set) var session = Session.needsSignIn(reason: "not signed in yet")
@@ -183,6 +236,9 @@ struct AccountState {
     private(set) var inFlight: (token: Int, generation: Int)?
     /// Counts the tokens installed: a grant that lands in a later generation lost to a sign-in.
     private(set) var generation = 0
+    private(set) var device = DeviceSignIn.none
+    /// Names device flows, so a poll or authorization that lands after its flow ended is dropped.
+    private var lastDeviceFlow = 0
 
     init(tokenCount: Int) { tokens = Array(repeating: Token(), count: tokenCount) }
 
@@ -258,7 +314,9 @@ struct AccountState {
     mutating func signIn(_ grant: TokenGrant, at moment: Moment) -> [Effect] {
         // The application signs in with its credential, never through a person.
         if case .application = session { return [] }
-        var effects = install(grant, in: 0, at: moment)
+        // The first sign-in to land wins: a device flow still waiting for the person is over.
+        var effects = deviceWaitsForPerson ? endDevice(.superseded) : []
+        effects += install(grant, in: 0, at: moment)
         for i in tokens.indices.dropFirst() {
             tokens[i] = Token(held: nil, phase: tokens[i].refreshing ? .refreshing(after: nil) : .idle(nil))
             effects.append(.cancelRefresh(token: i))
@@ -367,12 +425,98 @@ struct AccountState {
     mutating func retire(because message: String) -> [Effect] {
         session = .retired
         queue.removeAll()
-        var effects: [Effect] = [.cancelExpiry, .cancelSignInDue]
+        device = .none
+        var effects: [Effect] = [.cancelExpiry, .cancelSignInDue, .cancelDevicePoll]
         for i in tokens.indices {
             tokens[i] = Token()
             effects += [.answerRefreshes(token: i, .error(message)), .answerWaiters(token: i, .error(message)), .cancelRefresh(token: i)]
         }
         return effects
+    }
+
+    // MARK: Device code sign-in
+
+    /// True while a device flow is under way (asking for codes, or waiting for the person).
+    var deviceWaitsForPerson: Bool {
+        switch device {
+        case .authorizing, .waiting, .polling: true
+        case .none, .ended: false
+        }
+    }
+
+    /// The codes the person is to use, while a device flow waits for them.
+    var pendingDeviceAuthorization: DeviceAuthorization? {
+        switch device {
+        case .waiting(let flow, _), .polling(let flow): flow.authorization
+        case .none, .authorizing, .ended: nil
+        }
+    }
+
+    /// Starts a device flow, unless one is under way (its callers share it).
+    mutating func startDeviceSignIn(because reason: String, notify: Bool) -> [Effect] {
+        guard !deviceWaitsForPerson else { return [] }
+        lastDeviceFlow += 1
+        device = .authorizing(flow: lastDeviceFlow, reason: reason, notify: notify)
+        return [.requestDeviceCode(flow: lastDeviceFlow), .stateChanged]
+    }
+
+    /// The device authorization endpoint gave flow `flow` its codes: tell the person, and poll
+    /// after the interval.
+    mutating func deviceAuthorized(_ flow: Int, _ authorization: DeviceAuthorization, at now: Instant) -> [Effect] {
+        guard case .authorizing(flow, let reason, let notify) = device else { return [] }
+        let pending = DeviceFlow(
+            id: flow, authorization: authorization, interval: Double(authorization.intervalSeconds),
+            expiresAt: now.adding(seconds: Double(authorization.expiresInSeconds)))
+        return schedulePoll(pending, at: now) + [.deviceSignInNeeded(authorization, reason: reason, notify: notify), .stateChanged]
+    }
+
+    /// The device authorization request of flow `flow` failed: no codes, nothing to poll.
+    mutating func deviceAuthorizationFailed(_ flow: Int, _ end: DeviceEnd) -> [Effect] {
+        guard case .authorizing(flow, _, _) = device else { return [] }
+        return endDevice(end)
+    }
+
+    /// The poll timer fired: poll, unless the codes have expired.
+    mutating func devicePollDue(at now: Instant) -> [Effect] {
+        guard case .waiting(let flow, _) = device else { return [] }
+        guard now < flow.expiresAt else { return endDevice(.expired) }
+        device = .polling(flow)
+        return [.sendDevicePoll(flow: flow.id, deviceCode: flow.authorization.deviceCode)]
+    }
+
+    /// The poll of flow `flow` came back. One for a flow that ended meanwhile (a browser
+    /// sign-in won, a reload) is dropped, tokens and all.
+    mutating func devicePollLanded(_ flow: Int, _ poll: DevicePoll, at moment: Moment) -> [Effect] {
+        guard case .polling(var current) = device, current.id == flow else { return [] }
+        switch poll {
+        case .granted(let grant):
+            device = .none
+            return [.cancelDevicePoll] + signIn(grant, at: moment)
+        case .pending:
+            return schedulePoll(current, at: moment.now)
+        case .slowDown:
+            current.interval += Double(DeviceAuthorization.slowDownIncrement)
+            return schedulePoll(current, at: moment.now)
+        case .denied:
+            return endDevice(.declined)
+        case .expired:
+            return endDevice(.expired)
+        case .refused(let error):
+            return endDevice(.refused(error))
+        }
+    }
+
+    /// The next poll after the interval, or the end at the codes' expiry if that comes first.
+    private mutating func schedulePoll(_ flow: DeviceFlow, at now: Instant) -> [Effect] {
+        guard now < flow.expiresAt else { return endDevice(.expired) }
+        let at = min(now.adding(seconds: flow.interval), flow.expiresAt)
+        device = .waiting(flow, pollAt: at)
+        return [.armDevicePoll(at: at)]
+    }
+
+    private mutating func endDevice(_ end: DeviceEnd) -> [Effect] {
+        device = end == .superseded ? .none : .ended(end)
+        return [.cancelDevicePoll, .deviceSignInEnded(end), .stateChanged]
     }
 
     // MARK: Steps
@@ -558,6 +702,7 @@ struct AccountState {
         case .cannotMint:
             return "account \(label) cannot be minted: the sign-in brought no refresh token (add offline_access or the provider's equivalent to scopes), then sign in at \(signInURL)"
         case .needsSignIn:
+            if let pending = pendingDeviceAuthorization { return "account \(account) needs sign-in: \(pending.instructions)" }
             return "account \(account) needs sign-in: open \(signInURL)"
         case .failing(let error, let at):
             let wait = at.map { " in \(max(0, Int($0.seconds(since: now).rounded(.up)))) s" } ?? ""

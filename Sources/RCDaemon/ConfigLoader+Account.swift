@@ -16,8 +16,7 @@ struct AccountContext {
         "provider", "tenant", "authority", "authorize_url", "token_url", "issuer", "client_id", "client_secret",
         "client_secret_file", "client_certificate_file", "client_key_file", "client_assertion_alg", "client_auth",
         "scopes", "resource", "redirect_uri", "response_mode", "extra_authorize_params", "ca_file", "tokens",
-        "user",
-        "grant",
+        "user", "grant", "signin_flow", "device_authorization_url",
     ]
 
     mutating func account(name: String, node: ConfigNode) throws(ConfigError) -> AccountSettings {
@@ -146,12 +145,17 @@ struct AccountContext {
             return text
         }
 
+        let (flow, deviceURL) = try signInFlow(
+            provider: provider, authority: node.member("authority").flatMap { try? $0.string() },
+            tenant: node.member("tenant").flatMap { try? $0.string() }, discovers: discoversEndpoints, node: node)
+
         return AccountSettings(
             name: name, provider: provider, authorizeURL: authorizeURL, tokenURL: tokenURL, issuer: issuer,
             clientID: clientID, clientSecret: clientSecret, clientAuth: clientAuth, clientCertificate: clientCertificate,
             scopes: scopes, resource: resource,
             redirectURI: redirectURI, responseMode: responseMode, extraAuthorizeParams: extras, caFile: caFile,
-            tokens: tokens, discoversEndpoints: discoversEndpoints, user: user, grant: grant)
+            tokens: tokens, discoversEndpoints: discoversEndpoints, user: user, grant: grant, signInFlow: flow,
+            deviceAuthorizationURL: deviceURL)
     }
 
     private func checkName(_ name: String, node: ConfigNode) throws(ConfigError) {

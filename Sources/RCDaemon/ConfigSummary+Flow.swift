@@ -1,7 +1,7 @@
 import RCOAuth
 
 /// The `flow:` line of `check-config`: how each account gets its tokens, in words. One
-/// function per grant, so that another way in (a device code, say) is one more case.
+/// function per grant; a person's sign-in says which of its flows the account uses.
 extension ConfigSummary {
     public static func flow(_ account: AccountSettings) -> String {
         switch account.grant {
@@ -12,7 +12,13 @@ extension ConfigSummary {
 
     /// A person signs in.
     static func personFlow(_ account: AccountSettings) -> String {
-        "signs in with the browser (authorization code + PKCE)"
+        switch account.signInFlow {
+        case .browser:
+            return "signs in with the browser (authorization code + PKCE)"
+        case .deviceCode:
+            let endpoint = account.deviceAuthorizationURL.map { " at \($0)" } ?? " (endpoint from the issuer's metadata)"
+            return "signs in with a device code (RFC 8628)\(endpoint); `redirect-catcher signin \(account.name) --paste` still offers the browser"
+        }
     }
 
     /// The application signs in as itself.

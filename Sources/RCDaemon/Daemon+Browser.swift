@@ -82,6 +82,10 @@ extension Daemon {
             respond(response)
             return
         }
+        if slot.extra == nil, account.settings.signInFlow == .deviceCode {
+            deviceSignInPage(account, respond)
+            return
+        }
         let url = beginSignIn(account, slot, token: tokenName, how: "in the browser")
         respond(
             HTTPResponse(

@@ -5,7 +5,7 @@ import RCOAuth
 extension Daemon {
     /// The commands `control.sock` understands.
     static let controlUsage =
-        "expected one of: status, token NAME[.TOKEN] [FORMAT], signin NAME[.TOKEN], signin-start NAME[.TOKEN], signin-paste ADDRESS, refresh NAME[.TOKEN], rejected NAME[.TOKEN] TOKEN"
+        "expected one of: status, token NAME[.TOKEN] [FORMAT], signin NAME[.TOKEN] [device], signin-start NAME[.TOKEN], signin-paste ADDRESS, refresh NAME[.TOKEN], rejected NAME[.TOKEN] TOKEN"
 
     /// How a refused paste's reply begins: nothing was used up, so the person may paste again.
     public static let pasteRefused = "error: the paste was not accepted"
@@ -46,6 +46,9 @@ extension Daemon {
             }
             words.removeSubrange(2...)
         }
+        // `signin NAME device`: a device code sign-in, whatever the account's signin_flow.
+        let device = command == "signin" && words.count == 3 && words[2] == "device"
+        if device { words.removeLast() }
         // `rejected` carries the refused token after the name; it is never echoed back.
         guard words.count == (command == "rejected" ? 3 : 2) else {
             let what = command == "rejected" ? "an account name and the refused token" : "exactly one account name"
@@ -79,10 +82,18 @@ extension Daemon {
                 reply("error: " + refusal)
                 return
             }
-            guard command == "signin" else {
+            if command == "signin-start" {
                 // For a sign-in finished by pasting the redirect: the provider's own URL, in
                 // query mode, since a form post never shows in the address bar to be copied.
                 reply(beginSignIn(account, slot, token: label.token, how: "for a pasted redirect", responseMode: .query))
+                return
+            }
+            if slot.extra == nil && (device || account.settings.signInFlow == .deviceCode) {
+                deviceSignIn(account, reply: reply)
+                return
+            }
+            if device {
+                reply("error: a device code sign-in is for the account as a whole: signin \(account.name) device")
                 return
             }
             // `signin ACCOUNT.TOKEN`: the sign-in for that token alone, when it needs one.

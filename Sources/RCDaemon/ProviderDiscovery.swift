@@ -38,6 +38,12 @@ enum ProviderDiscovery {
             resolved.tokenURL = metadata.tokenEndpoint
             resolved.issuer = metadata.issuer
             resolved.discoversEndpoints = false
+            if resolved.deviceAuthorizationURL == nil { resolved.deviceAuthorizationURL = metadata.deviceAuthorizationEndpoint }
+            if resolved.signInFlow == .deviceCode, resolved.deviceAuthorizationURL == nil {
+                throw ConfigError(
+                    path: "accounts.\(settings.name).signin_flow",
+                    message: "device_code, but \(location) has no device_authorization_endpoint: set device_authorization_url, or use signin_flow browser")
+            }
             if metadata.assumesS256 {
                 logger.warning(
                     "config_warning",

@@ -35,6 +35,11 @@ public struct AccountSettings: Sendable, Equatable {
     public var user: String?
     /// How the account gets its tokens: a person's sign-in (the default) or client credentials.
     public var grant: AccountGrant
+    /// How the person signs in when the account needs them (`signin_flow`).
+    public var signInFlow: SignInFlow
+    /// The device authorization endpoint (RFC 8628 §3.1): from the preset, the config's
+    /// `device_authorization_url`, or the discovered metadata; nil when there is none.
+    public var deviceAuthorizationURL: String?
 
     public init(
         name: String, provider: Provider, authorizeURL: String, tokenURL: String, issuer: String? = nil,
@@ -42,7 +47,8 @@ public struct AccountSettings: Sendable, Equatable {
         scopes: [String] = [],
         resource: String? = nil, redirectURI: String, responseMode: ResponseMode = .query,
         extraAuthorizeParams: [AuthorizeParameter] = [], caFile: String? = nil, tokens: [ExtraToken] = [],
-        discoversEndpoints: Bool = false, user: String? = nil, grant: AccountGrant = .authorizationCode
+        discoversEndpoints: Bool = false, user: String? = nil, grant: AccountGrant = .authorizationCode, signInFlow: SignInFlow = .browser,
+        deviceAuthorizationURL: String? = nil
     ) {
         self.name = name
         self.provider = provider
@@ -63,6 +69,8 @@ public struct AccountSettings: Sendable, Equatable {
         self.discoversEndpoints = discoversEndpoints
         self.user = user
         self.grant = grant
+        self.signInFlow = signInFlow
+        self.deviceAuthorizationURL = deviceAuthorizationURL
     }
 
     /// True when a `nonce` goes with each sign-in: OpenID Connect is in play.
@@ -98,6 +106,8 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
         if discoversEndpoints { parts.append("discoversEndpoints: true") }
         if let user { parts.append("user: \(user)") }
         if grant != .authorizationCode { parts.append("grant: \(grant.rawValue)") }
+        if signInFlow != .browser { parts.append("signInFlow: \(signInFlow.rawValue)") }
+        if let deviceAuthorizationURL { parts.append("deviceAuthorizationURL: \(deviceAuthorizationURL)") }
         return "AccountSettings(" + parts.joined(separator: ", ") + ")"
     }
 
@@ -114,7 +124,7 @@ extension AccountSettings: CustomStringConvertible, CustomDebugStringConvertible
                 "scopes": scopes, "resource": resource as Any, "redirectURI": redirectURI,
                 "responseMode": responseMode, "extraAuthorizeParams": extraAuthorizeParams, "caFile": caFile as Any,
                 "tokens": tokens.map(\.name), "discoversEndpoints": discoversEndpoints,
-                "user": user as Any, "grant": grant,
+                "user": user as Any, "grant": grant, "signInFlow": signInFlow, "deviceAuthorizationURL": deviceAuthorizationURL as Any,
             ],
             displayStyle: .struct)
     }

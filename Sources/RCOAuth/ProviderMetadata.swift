@@ -20,8 +20,13 @@ public struct ProviderMetadata: Sendable, Equatable {
     /// is assumed: Entra's metadata leaves `code_challenge_methods_supported` out although
     /// Entra supports S256. A provider that really has no PKCE refuses at the code exchange.
     public var assumesS256: Bool
+    /// `device_authorization_endpoint` (RFC 8628 §4), when the provider offers the device flow.
+    public var deviceAuthorizationEndpoint: String?
 
-    public init(issuer: String, authorizationEndpoint: String, tokenEndpoint: String, assumesS256: Bool = false) {
+    public init(
+        issuer: String, authorizationEndpoint: String, tokenEndpoint: String, assumesS256: Bool = false, deviceAuthorizationEndpoint: String? = nil
+    ) {
+        self.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint
         self.issuer = issuer
         self.authorizationEndpoint = authorizationEndpoint
         self.tokenEndpoint = tokenEndpoint
@@ -73,6 +78,16 @@ public struct ProviderMetadata: Sendable, Equatable {
             }
             endpoints.append(url)
         }
+        // Optional; when present it must be an endpoint the daemon would send a client id to.
+        var device: String?
+        if let text = object["device_authorization_endpoint"]?.stringValue, !text.isEmpty {
+            do {
+                try URLPolicy.checkEndpoint(text)
+            } catch {
+                throw ProviderMetadataError("device_authorization_endpoint \(text): \(error.message)")
+            }
+            device = text
+        }
         if let types = object["response_types_supported"]?.arrayValue, !types.contains(.string("code")) {
             throw ProviderMetadataError("the provider does not offer the authorization code flow (response_types_supported has no \"code\")")
         }
@@ -81,7 +96,7 @@ public struct ProviderMetadata: Sendable, Equatable {
         // provider without PKCE fails the code exchange). A list that is there and lacks S256 is
         // the provider's own word, and the daemon never downgrades.
         guard let listed = object["code_challenge_methods_supported"] else {
-            return ProviderMetadata(issuer: issuer, authorizationEndpoint: endpoints[0], tokenEndpoint: endpoints[1], assumesS256: true)
+            return ProviderMetadata(issuer: issuer, authorizationEndpoint: endpoints[0], tokenEndpoint: endpoints[1], assumesS256: true, deviceAuthorizationEndpoint: device)
         }
         let methods = listed.arrayValue ?? []
         guard methods.contains(.string("S256")) else {
@@ -90,6 +105,6 @@ public struct ProviderMetadata: Sendable, Equatable {
             throw ProviderMetadataError(
                 "the provider does not advertise PKCE S256 in code_challenge_methods_supported (\(detail)); redirect-catcher always uses PKCE S256")
         }
-        return ProviderMetadata(issuer: issuer, authorizationEndpoint: endpoints[0], tokenEndpoint: endpoints[1])
+        return ProviderMetadata(issuer: issuer, authorizationEndpoint: endpoints[0], tokenEndpoint: endpoints[1], deviceAuthorizationEndpoint: device)
     }
 }

@@ -62,6 +62,8 @@ struct GrantStore: Sendable {
     var faults: [TokenFault] = []
     /// Refusals of refresh grants for one API each; they last until cleared.
     var refusals: [AudienceRefusal] = []
+    /// Device codes handed out (RFC 8628), by device code.
+    var deviceGrants: [String: DeviceGrant] = [:]
     var stats = TestProviderStats()
 
     /// Revokes every token of `family`, access tokens included.

@@ -30,6 +30,18 @@ extension TestProvider {
         case tokenPath:
             guard head.method == "POST" else { allowed = "POST"; break }
             return token(head: head, body: body)
+        case deviceAuthorizationPath:
+            guard head.method == "POST" else { allowed = "POST"; break }
+            let context = grantContext()
+            let verificationURI = self.verificationURI
+            return .reply(
+                store.withLock {
+                    DeviceAuthorizationEndpoint.authorize(
+                        body: body, contentType: head.headers["Content-Type"], store: &$0, context: context, verificationURI: verificationURI)
+                })
+        case devicePath:
+            guard head.method == "POST" else { allowed = "POST"; break }
+            return .reply(store.withLock { DeviceAuthorizationEndpoint.decide(body: body, store: &$0) })
         case "/validate":
             guard head.method == "GET" else { allowed = "GET"; break }
             return .reply(validate(authorization: head.headers["Authorization"]))
@@ -40,6 +52,7 @@ extension TestProvider {
                     200,
                     DiscoveryDocument.make(
                         issuer: options.advertisedIssuer ?? issuer, authorizeURL: authorizeURL, tokenURL: tokenURL,
+                        deviceAuthorizationURL: deviceAuthorizationURL,
                         challengeMethods: options.advertisedChallengeMethods)))
         default:
             return .reply(.plain(404, "not found"))

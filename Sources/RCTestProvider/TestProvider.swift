@@ -46,6 +46,18 @@ public final class TestProvider: Sendable {
     var authorizePath: String { options.endpointPrefix + "/authorize" }
     var decidePath: String { options.endpointPrefix + "/authorize/decide" }
     var tokenPath: String { options.endpointPrefix + "/token" }
+    var deviceAuthorizationPath: String { options.endpointPrefix + "/devicecode" }
+    var devicePath: String { options.endpointPrefix + "/device" }
+    public var deviceAuthorizationURL: String { baseURL + deviceAuthorizationPath }
+    /// Where the person enters the user code; `POST` here with `user_code` and `decision` decides.
+    public var verificationURI: String { baseURL + devicePath }
+
+    /// The person enters `userCode` and approves (or declines) the sign-in; false when no
+    /// pending device code has it.
+    @discardableResult
+    public func decideDeviceCode(_ userCode: String, approve: Bool) -> Bool {
+        store.withLock { $0.decideDeviceCode(userCode: userCode, approve: approve) }
+    }
 
     // MARK: Observation
 

@@ -44,6 +44,13 @@ public struct TestProviderOptions: Sendable {
     public var advertisedIssuer: String?
     /// Serve `/.well-known/openid-configuration`; without it only the RFC 8414 location answers.
     public var servesOpenIDConfiguration = true
+    /// The device code flow (RFC 8628): the advertised `interval` and `expires_in`, in seconds.
+    public var deviceCodeInterval = 1
+    public var deviceCodeLifetime = 60
+    /// Polls closer together than this get `slow_down` (nil: the advertised interval).
+    public var deviceMinimumPollInterval: Double?
+    /// An approved device code is refused with AADSTS53003, as Conditional Access does.
+    public var deviceCodeBlockedByConditionalAccess = false
 
     public init() {}
 

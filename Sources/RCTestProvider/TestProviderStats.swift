@@ -26,6 +26,16 @@ public struct TestProviderStats: Sendable, Equatable {
     public var grants: [RecordedGrant] = []
     /// `GET /validate` requests.
     public var validations = 0
+    /// `POST .../devicecode` requests.
+    public var deviceAuthorizations = 0
+    /// The user codes handed out, in order.
+    public var deviceUserCodes: [String] = []
+    /// Seconds between a device code's polls (the first: since its device authorization).
+    public var devicePollIntervals: [Double] = []
+    /// `slow_down` answers given.
+    public var deviceSlowDowns = 0
+    /// Successful device code grants.
+    public var deviceGrants = 0
 
     public init() {}
 

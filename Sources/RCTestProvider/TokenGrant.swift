@@ -41,6 +41,7 @@ extension GrantStore {
         case "authorization_code": return try redeemCode(request, client: client, context)
         case "refresh_token": return try redeemRefreshToken(request, client: client, context)
         case "client_credentials": return try redeemClientCredentials(request, client: client, context)
+        case DevicePoll.grantType: return try redeemDeviceCode(request, client: client, context)
         default: throw .unsupportedGrantType(grantType)
         }
     }
@@ -233,6 +234,11 @@ extension GrantStore {
             accessToken: accessToken, refreshToken: refreshToken, idToken: idToken, scope: audience.scope,
             resource: audience.resource, accessLifetime: options.accessTokenLifetime,
             refreshLifetime: options.refreshTokenLifetime, issuedAt: context.wallNow)
+    }
+
+    /// Mints the first tokens of a family that began without a code (the device code grant).
+    mutating func issueTokens(family id: Int, _ context: GrantContext) -> IssuedTokens {
+        issue(family: id, nonce: nil, context)
     }
 
     /// 32 bytes from the CSPRNG, base64url: unguessable, and safe in a form body and a header.

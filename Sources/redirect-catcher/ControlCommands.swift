@@ -122,34 +122,48 @@ struct Token: Subcommand {
     }
 }
 
-/// `redirect-catcher signin NAME [--paste]`.
+/// `redirect-catcher signin NAME [--paste | --device]`.
 struct SignIn: Subcommand {
     static let spec = CommandSpec(
-        name: "signin", abstract: "Print the URL that signs the account in.",
+        name: "signin", abstract: "Print the URL that signs the account in, or the code to enter on any device.",
         discussion: """
             With --paste, for a machine without a browser: it prints the provider's sign-in URL to \
             open on any machine, then reads from standard input the address that browser ended on \
             (the http://localhost:PORT/callback?... page that fails to load there), or just its \
             query, and signs in with it. The daemon's browser listener keeps working meanwhile.
+
+            An account with "signin_flow": "device_code", or any account with --device, gets a \
+            device code sign-in (RFC 8628): the command prints the provider's page and the code to \
+            enter there on any device, and the daemon polls until the person has finished.
             """,
-        options: [.flag("paste", help: "Sign in by pasting the address the browser ended on, read from standard input.")],
+        options: [
+            .flag("paste", help: "Sign in by pasting the address the browser ended on, read from standard input."),
+            .flag("device", help: "Sign in with a device code this once, whatever the account's signin_flow."),
+        ],
         arguments: [ArgumentSpec("name", help: "The account name.", completion: .listedBy([CompleteNamesCommand.name, "--accounts"]))])
 
     var name: String
     var paste: Bool
+    var device: Bool
 
     init(_ invocation: Invocation) {
         name = invocation.argument("name") ?? ""
         paste = invocation.flag("paste")
+        device = invocation.flag("device")
     }
 
     func run(environment: [String: String]) throws {
+        if paste && device { throw Failure.usage("--paste and --device are two ways to sign in: choose one", command: Self.spec) }
         if paste {
             try pasteSignIn(environment: environment)
             return
         }
-        let reply = try controlRequest("signin \(name)", environment: environment)
+        let reply = try controlRequest("signin \(name)" + (device ? " device" : ""), environment: environment)
         if reply.hasPrefix("error:") { try relay(reply) }
+        if reply.hasPrefix("device: ") {
+            print("To sign in to \(name), \(reply.dropFirst("device: ".count))")
+            return
+        }
         print("Open this URL in a browser to sign in to \(name):\n\(reply)")
     }
 

@@ -49,6 +49,12 @@ enum ManualSections {
         ManualEntry(
             "grant",
             "authorization_code (the default: a person signs in) or client_credentials (the application itself, with its client secret or certificate; no sign-in, no refresh token; on entra one https://HOST/.default scope)."),
+        ManualEntry(
+            "signin_flow",
+            "browser (default: the loopback redirect) or device_code (a code to enter on any device, RFC 8628); signin NAME --device does it once."),
+        ManualEntry(
+            "device_authorization_url",
+            "A generic account's device authorization endpoint; the presets derive theirs, and a discovered issuer supplies it."),
     ]
 
     static let environment: [ManualEntry] = [

@@ -23,6 +23,11 @@ enum StatusLine {
         if let error = string("last_error") { line += "; last error: \(error)" }
         if let end = string("refresh_token_expires_at") { line += "; sign in again before \(end), when the refresh token ends" }
         if let url = string("signin_url") { line += "; sign in at \(url)" }
+        if case .object(let device)? = account["device_signin"], case .string(let uri)? = device["verification_uri"],
+            case .string(let code)? = device["user_code"]
+        {
+            line += "; or on any device open \(uri) and enter \(code)"
+        }
         // Extra tokens minted from the same sign-in, one indented line each.
         if case .array(let tokens)? = account["tokens"] {
             for case .object(let token) in tokens {

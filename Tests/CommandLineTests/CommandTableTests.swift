@@ -36,7 +36,7 @@ import Testing
             #expect(table.command(named: name)?.arguments.map(\.name) == ["name"], "\(name)")
             #expect(["token", "signin"].contains(name) || options(name).isEmpty, "\(name)")
         }
-        #expect(options("signin") == ["--paste"])
+        #expect(options("signin") == ["--paste", "--device"])
         #expect(table.command(named: "git-credential")?.arguments.map(\.name) == ["name", "operation"])
     }
 

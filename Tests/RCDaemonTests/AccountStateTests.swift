@@ -354,3 +354,117 @@ import Testing
         #expect(state.demand(0).isEmpty && state.forceRefresh(0) == nil)
     }
 }
+
+/// The device code sign-in (RFC 8628) on the manual clock: pending, slow_down, expiry, denial,
+/// and a browser sign-in that lands while a device flow waits.
+extension AccountStateTests {
+    static let codes = DeviceAuthorization(
+        deviceCode: "DC", userCode: "ABCD-EFGH", verificationURI: "https://microsoft.com/devicelogin", expiresInSeconds: 900, intervalSeconds: 5)
+
+    func moment(after seconds: Double) -> State.Moment { State.Moment(now: clock.now.adding(seconds: seconds), wallSeconds: 1_000, jitter: 0) }
+
+    /// A device flow that has its codes, at the clock's now.
+    func waitingForPerson() -> State {
+        var state = State(tokenCount: 1)
+        _ = state.startDeviceSignIn(because: "no token yet", notify: true)
+        _ = state.deviceAuthorized(1, Self.codes, at: clock.now)
+        return state
+    }
+
+    @Test func aDeviceFlowAsksOnceAndTellsThePersonWhatToEnter() {
+        var state = State(tokenCount: 1)
+        #expect(state.startDeviceSignIn(because: "no token yet", notify: true) == [.requestDeviceCode(flow: 1), .stateChanged])
+        // Asking again while it is under way shares the flow.
+        #expect(state.startDeviceSignIn(because: "requested", notify: false).isEmpty)
+        let effects = state.deviceAuthorized(1, Self.codes, at: clock.now)
+        #expect(effects.contains(.armDevicePoll(at: clock.now.adding(seconds: 5))))
+        #expect(effects.contains(.deviceSignInNeeded(Self.codes, reason: "no token yet", notify: true)))
+        #expect(state.pendingDeviceAuthorization == Self.codes)
+        #expect(
+            state.message(0, label: "work", account: "work", signInURL: "URL", at: clock.now)
+                == "account work needs sign-in: on any device open https://microsoft.com/devicelogin and enter ABCD-EFGH")
+        // An answer for another flow is not this one's.
+        #expect(state.deviceAuthorized(7, Self.codes, at: clock.now).isEmpty)
+    }
+
+    @Test func pendingPollsAtTheIntervalAndNeverTwoAtOnce() {
+        var state = waitingForPerson()
+        #expect(state.devicePollDue(at: clock.now.adding(seconds: 5)) == [.sendDevicePoll(flow: 1, deviceCode: "DC")])
+        // The timer cannot send a second poll while one is out.
+        #expect(state.devicePollDue(at: clock.now.adding(seconds: 6)).isEmpty)
+        #expect(state.devicePollLanded(1, .pending, at: moment(after: 5.3)) == [.armDevicePoll(at: clock.now.adding(seconds: 10.3))])
+    }
+
+    @Test func slowDownAddsFiveSecondsForGood() {
+        var state = waitingForPerson()
+        _ = state.devicePollDue(at: clock.now.adding(seconds: 5))
+        #expect(state.devicePollLanded(1, .slowDown, at: moment(after: 5)) == [.armDevicePoll(at: clock.now.adding(seconds: 15))])
+        _ = state.devicePollDue(at: clock.now.adding(seconds: 15))
+        #expect(state.devicePollLanded(1, .pending, at: moment(after: 15)) == [.armDevicePoll(at: clock.now.adding(seconds: 25))])
+        _ = state.devicePollDue(at: clock.now.adding(seconds: 25))
+        #expect(state.devicePollLanded(1, .slowDown, at: moment(after: 25)) == [.armDevicePoll(at: clock.now.adding(seconds: 40))])
+    }
+
+    @Test func theFlowStopsAtExpiresIn() {
+        var state = waitingForPerson()
+        _ = state.devicePollDue(at: clock.now.adding(seconds: 897))
+        // The next poll would come after the expiry: the timer is set for the expiry instead.
+        #expect(state.devicePollLanded(1, .pending, at: moment(after: 897)) == [.armDevicePoll(at: clock.now.adding(seconds: 900))])
+        #expect(state.devicePollDue(at: clock.now.adding(seconds: 900)) == [.cancelDevicePoll, .deviceSignInEnded(.expired), .stateChanged])
+        #expect(state.device == .ended(.expired) && state.pendingDeviceAuthorization == nil)
+        #expect(state.message(0, label: "work", account: "work", signInURL: "URL", at: clock.now) == "account work needs sign-in: open URL")
+        // The provider saying so ends it too; a new flow can start.
+        var other = waitingForPerson()
+        _ = other.devicePollDue(at: clock.now.adding(seconds: 5))
+        #expect(other.devicePollLanded(1, .expired(TokenError(kind: .unrecognized, code: "expired_token", httpStatus: 400)), at: moment(after: 5)).contains(.deviceSignInEnded(.expired)))
+        #expect(other.startDeviceSignIn(because: "requested", notify: false) == [.requestDeviceCode(flow: 2), .stateChanged])
+    }
+
+    @Test func aDenialOrARefusalEndsTheFlow() {
+        var state = waitingForPerson()
+        _ = state.devicePollDue(at: clock.now.adding(seconds: 5))
+        let denied = TokenError(kind: .unrecognized, code: "authorization_declined", httpStatus: 400)
+        #expect(state.devicePollLanded(1, .denied(denied), at: moment(after: 5)) == [.cancelDevicePoll, .deviceSignInEnded(.declined), .stateChanged])
+        #expect(state.devicePollDue(at: clock.now.adding(seconds: 10)).isEmpty)
+        var refused = waitingForPerson()
+        _ = refused.devicePollDue(at: clock.now.adding(seconds: 5))
+        let blocked = TokenError(kind: .needsSignIn, code: "invalid_grant", providerCodes: [53003], httpStatus: 400)
+        #expect(refused.devicePollLanded(1, .refused(blocked), at: moment(after: 5)).contains(.deviceSignInEnded(.refused(blocked))))
+        #expect(refused.session == .needsSignIn(reason: "not signed in yet"))
+        var failed = State(tokenCount: 1)
+        _ = failed.startDeviceSignIn(because: "x", notify: false)
+        #expect(failed.deviceAuthorizationFailed(1, .failedToStart("down")).contains(.deviceSignInEnded(.failedToStart("down"))))
+    }
+
+    @Test func anApprovedCodeSignsIn() {
+        var state = waitingForPerson()
+        _ = state.devicePollDue(at: clock.now.adding(seconds: 5))
+        let effects = state.devicePollLanded(1, .granted(Self.grant("AT-1", refresh: "RT-1")), at: moment(after: 5))
+        #expect(effects.first == .cancelDevicePoll && effects.contains(.answerWaiters(token: 0, .current)))
+        #expect(state.session == .signedIn(refreshToken: "RT-1") && state.device == .none)
+        #expect(state.tokens[0].held?.value == "AT-1")
+    }
+
+    /// The first sign-in wins: a browser sign-in ends the device flow, and its poll in flight is dropped.
+    @Test func aBrowserSignInWinsOverAPendingDeviceFlow() {
+        var state = waitingForPerson()
+        _ = state.devicePollDue(at: clock.now.adding(seconds: 5))
+        let effects = state.signIn(Self.grant("AT-B", refresh: "RT-B"), at: moment(after: 5.1))
+        #expect(effects.starts(with: [.cancelDevicePoll, .deviceSignInEnded(.superseded), .stateChanged]))
+        #expect(state.device == .none)
+        #expect(state.devicePollLanded(1, .granted(Self.grant("AT-D", refresh: "RT-D")), at: moment(after: 5.2)).isEmpty)
+        #expect(state.session == .signedIn(refreshToken: "RT-B") && state.tokens[0].held?.value == "AT-B")
+        // A device flow that landed first is an ordinary sign-in; nothing is pending for a later one to end.
+        var first = waitingForPerson()
+        _ = first.devicePollDue(at: clock.now.adding(seconds: 5))
+        _ = first.devicePollLanded(1, .granted(Self.grant("AT-D", refresh: "RT-D")), at: moment(after: 5))
+        #expect(!first.signIn(Self.grant("AT-B", refresh: "RT-B"), at: moment(after: 6)).contains(.deviceSignInEnded(.superseded)))
+    }
+
+    @Test func retirementDropsTheDeviceFlow() {
+        var state = waitingForPerson()
+        _ = state.devicePollDue(at: clock.now.adding(seconds: 5))
+        #expect(state.retire(because: "removed").contains(.cancelDevicePoll))
+        #expect(state.devicePollLanded(1, .granted(Self.grant("AT")), at: moment(after: 5)).isEmpty)
+    }
+}

@@ -24,6 +24,16 @@ import Testing
         #expect(explicit.accounts[0].grant == .authorizationCode)
     }
 
+    @Test func aDeviceCodeAccountSaysSoAndWhere() throws {
+        let config = try loader.parse(account(ConfigLoaderTests.entra + #", "signin_flow": "device_code""#))
+        let summary = ConfigSummary.describe(config, socketDirectory: "/run/rc")
+        let name = config.accounts[0].name
+        #expect(
+            summary.contains(
+                "  flow: signs in with a device code (RFC 8628) at https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode; `redirect-catcher signin \(name) --paste` still offers the browser\n"
+            ), "\(summary)")
+    }
+
     @Test func clientCredentialsOnEntraWithASecret() throws {
         let config = try loader.parse(account(Self.entra + ", " + Self.secret + #", "scopes": ["https://contoso.operations.dynamics.com/.default"]"#))
         let settings = config.accounts[0]

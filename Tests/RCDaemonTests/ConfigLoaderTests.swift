@@ -195,7 +195,7 @@ import Testing
 
     static let accountErrorCases: [(String, String, String)] = [
         (generic + #", "client_secrets": "x""#, "accounts.a.client_secrets",
-         "unknown key; valid keys are: provider, tenant, authority, authorize_url, token_url, issuer, client_id, client_secret, client_secret_file, client_certificate_file, client_key_file, client_assertion_alg, client_auth, scopes, resource, redirect_uri, response_mode, extra_authorize_params, ca_file, tokens, user, grant"),
+         "unknown key; valid keys are: provider, tenant, authority, authorize_url, token_url, issuer, client_id, client_secret, client_secret_file, client_certificate_file, client_key_file, client_assertion_alg, client_auth, scopes, resource, redirect_uri, response_mode, extra_authorize_params, ca_file, tokens, user, grant, signin_flow, device_authorization_url"),
         (#""provider": "okta", "client_id": "c""#, "accounts.a.provider", "unknown provider \"okta\": use generic, entra, entra-v1 or adfs"),
         (#""provider": 1"#, "accounts.a.provider", "expected a string, got a number"),
         (#""token_url": "https://x/t", "client_id": "c""#, "accounts.a.authorize_url", "required for a generic account (or set only issuer to discover both, or set provider to entra, entra-v1 or adfs)"),

@@ -98,3 +98,45 @@ final class ScriptedMetadata: MetadataTransport {
         #expect(noPKCE?.message.contains("the provider does not advertise PKCE S256") == true)
     }
 }
+
+/// The device authorization endpoint from the metadata (RFC 8628 §4).
+extension ProviderDiscoveryTests {
+    static func deviceDocument(_ endpoint: String?) -> Result<HTTPResponseMessage, TransportFailure> {
+        let member = endpoint.map { #","device_authorization_endpoint":"\#($0)""# } ?? ""
+        return Reply.json(
+            200,
+            #"{"issuer":"\#(issuer)","authorization_endpoint":"https://sso.example.com/auth","token_endpoint":"https://sso.example.com/token"\#(member)}"#
+        )
+    }
+
+    @Test func theMetadataNamesTheDeviceEndpoint() throws {
+        var device = account()
+        device.signInFlow = .deviceCode
+        let resolved = try ProviderDiscovery.resolve(
+            device, transport: ScriptedMetadata([Self.openID: Self.deviceDocument("https://sso.example.com/device")]), logger: logger)
+        #expect(resolved.deviceAuthorizationURL == "https://sso.example.com/device")
+        // One the config names wins.
+        device.deviceAuthorizationURL = "https://sso.example.com/mine"
+        let named = try ProviderDiscovery.resolve(
+            device, transport: ScriptedMetadata([Self.openID: Self.deviceDocument("https://sso.example.com/device")]), logger: logger)
+        #expect(named.deviceAuthorizationURL == "https://sso.example.com/mine")
+    }
+
+    @Test func aDeviceCodeAccountNeedsAnEndpointAndAnHTTPSOne() {
+        var device = account()
+        device.signInFlow = .deviceCode
+        for (document, message) in [
+            (Self.deviceDocument(nil), "device_code, but \(Self.openID) has no device_authorization_endpoint: set device_authorization_url, or use signin_flow browser"),
+            (Self.deviceDocument("http://sso.example.com/device"), "discovery failed: \(Self.openID): device_authorization_endpoint http://sso.example.com/device: not an https URL (plain http is allowed only on a loopback host)"),
+        ] {
+            do {
+                _ = try ProviderDiscovery.resolve(device, transport: ScriptedMetadata([Self.openID: document]), logger: logger)
+                Issue.record("accepted \(document)")
+            } catch {
+                #expect(error.message == message)
+            }
+        }
+        // A browser account does without one.
+        #expect(failure(ScriptedMetadata([Self.openID: Self.deviceDocument(nil)])) == nil)
+    }
+}
