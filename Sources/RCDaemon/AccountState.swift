@@ -19,6 +19,9 @@ import RCSystem
 ///   `generation`, and its answer is dropped.
 /// - A token's failure and timing live in its phase: a retrying token has a retry time, a
 ///   halted one its error, and a token is refreshing exactly while it is queued or in flight.
+/// - A restored state (``init(restoring:tokenNames:at:)``, after a restart) obeys the same
+///   rules: its access tokens are served only within their serve margin, as converted from the
+///   wall clock at restore time, and its refresh token is presented by the one grant in flight.
 /// - Only a refusal of the account's own grant drops the refresh token. An extra token's
 ///   refusal may concern its API alone (MFA, Conditional Access or consent for that API), so
 ///   the account's own grant checks the refresh token first, and only one such check is out.

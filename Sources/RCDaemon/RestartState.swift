@@ -1,3 +1,4 @@
+import Glibc
 import RCSystem
 
 /// Keeps the sign-ins across restarts, crashes and upgrades (systemd's file descriptor store)
@@ -40,9 +41,14 @@ final class RestartState {
     private var flushScheduled = false
     /// What the store holds now (nil: not known, so the next change writes).
     private var stored: [SavedState.Account]?
-    /// What `save` last took successfully.
+    /// What `save` last took successfully, or what `load` printed. nil after a `load` that
+    /// failed: what `save` keeps is then unknown, perhaps good (a keyring still locked), so it
+    /// is not overwritten with nothing; a sign-in replaces it.
     private var saved: [SavedState.Account]?
     private var saving = false
+    /// True while a `save` runs on its thread, for `stop` to wait on (the loop has stopped by
+    /// then, so the completion that clears `saving` never runs).
+    private let saveRunning = Locked(false)
     private var lastSaveStarted: Instant?
     private var saveTimer: EventLoop.TimerID?
     private let saveFailures: RateLimitedLog
@@ -120,6 +126,7 @@ final class RestartState {
         }
         // Nothing printed: nothing kept yet (the first start).
         if conversation.output.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
+            saved = []
             logger.info("restored", "persist.load \(program) printed no state: nothing to restore", ["SOURCE": "persist"])
             return nil
         }
@@ -210,7 +217,7 @@ final class RestartState {
     private func flush() {
         let accounts = collect()
         if notify.socketPath != nil && accounts != stored { store(accounts) }
-        if persist != nil && accounts != saved { scheduleSave() }
+        if persist != nil && accounts != saved && !(accounts.isEmpty && saved == nil) { scheduleSave() }
     }
 
     /// Hands `accounts` to systemd in a fresh sealed memfd, replacing the previous one.
@@ -250,8 +257,13 @@ final class RestartState {
         let bytes = SavedState(savedAt: Self.wallNow(), accounts: accounts).encoded()
         saving = true
         lastSaveStarted = now
-        let (argv, environment) = (persist.save, self.environment)
-        loop.offload({ Self.runSave(argv, environment: environment, input: bytes) }) { [weak self] failure in
+        let (argv, environment, running) = (persist.save, self.environment, saveRunning)
+        running.withLock { $0 = true }
+        loop.offload({
+            let failure = Self.runSave(argv, environment: environment, input: bytes)
+            running.withLock { $0 = false }
+            return failure
+        }) { [weak self] failure in
             guard let self else { return }
             self.saving = false
             if let failure {
@@ -295,7 +307,14 @@ final class RestartState {
     func stop() {
         let accounts = collect()
         if notify.socketPath != nil && accounts != stored { store(accounts) }
-        guard let persist, accounts != saved else { return }
+        guard let persist, accounts != saved, !(accounts.isEmpty && saved == nil) else { return }
+        // A save still running would race this one to the same place: it ends first (its
+        // own time limit bounds the wait).
+        let deadline = Instant.deadline(afterSeconds: Self.saveTimeout + 5)
+        while saveRunning.withLock({ $0 }) && Instant.now(.monotonic) < deadline {
+            var pause = timespec(tv_sec: 0, tv_nsec: 20_000_000)
+            nanosleep(&pause, nil)
+        }
         let bytes = SavedState(savedAt: Self.wallNow(), accounts: accounts).encoded()
         if let failure = Self.runSave(persist.save, environment: environment, input: bytes) {
             logger.warning("save_failed", failure.message, failure.fields)

@@ -332,15 +332,22 @@ import Testing
     @Test func aLoadThatFailsIsLoggedAndTheDaemonStartsSignedOut() throws {
         let tls = try TLSTestProvider()
         defer { tls.stop() }
+        let keep = try TemporaryDirectory()
         let service = try Service(
             accounts: [("work", tls.account())], caPEM: tls.caPEM,
-            settings: [("persist", Self.persist(save: ["true"], load: ["sh", "-c", "echo 'no keyring here' >&2; echo second line >&2; exit 3"]))],
+            settings: [
+                ("persist", Self.persist(save: ["sh", "-c", "cat > \(keep.path)/saved"], load: ["sh", "-c", "echo 'no keyring here' >&2; echo second line >&2; exit 3"]))
+            ],
             manager: false)
         let process = try service.start()
         try process.log.waitForLine(containing: "persist.load sh failed (exit status 3; stderr: no keyring here); every account starts signed out")
         #expect(!process.log.text.contains("second line"))
         #expect(try TokenSocket.readLine(service.socketPath("work")).hasPrefix("error: account work needs sign-in"))
+        // What save kept may be good (a keyring still locked): nothing overwrites it with an
+        // empty state, neither while running nor at stop.
+        Thread.sleep(forTimeInterval: 0.5)
         try service.stop()
+        #expect(!FileManager.default.fileExists(atPath: keep.path + "/saved"))
     }
 
     @Test func aLoadThatPrintsGarbageIsLoggedWithoutQuotingIt() throws {
