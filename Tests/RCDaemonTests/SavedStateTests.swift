@@ -200,6 +200,39 @@ import Testing
     }
 }
 
+/// ``Account`` driving a restored state on the manual clock: its timers armed, the token served
+/// at once, the refresh on schedule with the restored refresh token, and changes announced.
+@Suite struct AccountRestoreTests {
+    @Test func aRestoredAccountServesAtOnceAndRefreshesWithTheSavedRefreshToken() throws {
+        let harness = AccountHarness()
+        var changes = 0
+        harness.account.onSavedStateChange = { changes += 1 }
+        let wallNow = RestartState.wallNow()
+        let fingerprint = SavedState.fingerprint(harness.account.settings)
+        let saved = SavedState.Account(
+            name: "work", fingerprint: fingerprint, refreshToken: "RT-saved", refreshTokenExpiresAt: nil, refreshTokenLifetime: nil,
+            tokens: [SavedState.Token(name: nil, value: "AT-saved", expiresAt: wallNow + 1_800, lifetime: 3_600)])
+        harness.account.restore(saved)
+        #expect(changes >= 1)
+        #expect(harness.requestNow() == .token("AT-saved"))
+        #expect(harness.state == "signed_in")
+        #expect(harness.endpoint.callCount == 0)
+        // Issued 1 800 s ago with 3 600 s to live: refreshed at 3 300 s, 1 500 s from now, less
+        // the jitter (at most 30 s), give or take a second for the wall clock.
+        let next = try #require(harness.account.nextRefresh)
+        #expect((1_469...1_501).contains(next.seconds(since: harness.scheduler.now)))
+        harness.endpoint.enqueue(Reply.grant(access: "AT-new", refresh: "RT-new"))
+        harness.advanceToRefresh()
+        harness.scheduler.completeOffloaded()
+        #expect(harness.endpoint.field("refresh_token", of: 0) == "RT-saved")
+        #expect(harness.requestNow() == .token("AT-new"))
+        // What is saved now is the rotated token.
+        #expect(harness.account.saved(wallNow: wallNow)?.refreshToken == "RT-new")
+        // No secret in the log.
+        #expect(!harness.events.contains { $0.message.contains("RT-") || $0.message.contains("AT-") })
+    }
+}
+
 extension Result where Failure: CustomStringConvertible {
     var failureDescription: String? {
         if case .failure(let error) = self { return error.description }
