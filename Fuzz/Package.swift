@@ -27,5 +27,6 @@ let package = Package(
         .executableTarget(name: "fuzz-form", dependencies: libraries, swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-token-response", dependencies: libraries, swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-config", dependencies: libraries, swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-state", dependencies: libraries, swiftSettings: swiftSettings),
     ]
 )

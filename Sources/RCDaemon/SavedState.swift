@@ -200,3 +200,14 @@ struct SavedState: Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// The state's decoder as the libFuzzer target in `Fuzz/` sees it (``SavedState`` itself is
+/// the daemon's own business).
+public enum SavedStateDecoding {
+    /// Decodes `bytes`; when they are a state, checks that it encodes and decodes back to
+    /// itself. False only when that round trip breaks, which is a bug.
+    public static func roundTripHolds(_ bytes: [UInt8]) -> Bool {
+        guard case .success(let state) = SavedState.decode(bytes) else { return true }
+        return SavedState.decode(state.encoded()) == .success(state)
+    }
+}
