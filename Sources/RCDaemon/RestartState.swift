@@ -46,6 +46,10 @@ final class RestartState {
     /// is not overwritten with nothing; a sign-in replaces it.
     private var saved: [SavedState.Account]?
     private var saving = false
+    /// A change came while `save` ran: it runs again after, whatever its outcome. A failed
+    /// `save` with no change since waits for the next change, so that a keyring that stays
+    /// locked does not start a process every 10 s.
+    private var changedWhileSaving = false
     /// True while a `save` runs on its thread, for `stop` to wait on (the loop has stopped by
     /// then, so the completion that clears `saving` never runs).
     private let saveRunning = Locked(false)
@@ -243,6 +247,7 @@ final class RestartState {
     }
 
     private func scheduleSave() {
+        if saving { changedWhileSaving = true }
         guard !saving, saveTimer == nil else { return }
         let now = loop.now
         if let last = lastSaveStarted, now.seconds(since: last) < Self.saveInterval {
@@ -256,6 +261,7 @@ final class RestartState {
         let accounts = collect()
         let bytes = SavedState(savedAt: Self.wallNow(), accounts: accounts).encoded()
         saving = true
+        changedWhileSaving = false
         lastSaveStarted = now
         let (argv, environment, running) = (persist.save, self.environment, saveRunning)
         running.withLock { $0 = true }
@@ -272,8 +278,7 @@ final class RestartState {
                 self.saved = accounts
                 self.logger.debug("state_saved", "persist.save took the state of \(accounts.count) account(s)", ["SOURCE": "persist"])
             }
-            // Changes that came while it ran.
-            self.flush()
+            if self.changedWhileSaving { self.flush() }
         }
     }
 

@@ -398,6 +398,9 @@ import Testing
         while attempts() < 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         #expect(attempts() == 2)
         #expect(process.log.lines.filter { $0.contains("persist.save sh failed") }.count == 1)
+        // With no change since, a failing save is not started again every 10 s.
+        Thread.sleep(forTimeInterval: 11)
+        #expect(attempts() == 2)
         #expect(try TokenSocket.readLine(service.socketPath("work")).hasPrefix("error") == false)
         #expect(!process.log.text.contains(token))
         try service.stop()
