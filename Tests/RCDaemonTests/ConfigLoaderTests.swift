@@ -268,6 +268,8 @@ import Testing
         let config = try parse(oneAccount(Self.generic, extra: #""persist": {"save": ["secret-tool", "store"], "load": ["secret-tool", "lookup"]},"#))
         #expect(config.persist == PersistCommands(save: ["secret-tool", "store"], load: ["secret-tool", "lookup"]))
         #expect(try parse(oneAccount(Self.generic)).persist == nil)
+        // check-config says what will keep the state; the daemon runs exactly these argv lists.
+        #expect(ConfigSummary.describe(config, socketDirectory: "/run/rc").contains("persist: save with secret-tool store, load with secret-tool lookup"))
         expectError(oneAccount(Self.generic, extra: #""persist": ["a"],"#), path: "persist", message: "expected an object, got an array")
         expectError(oneAccount(Self.generic, extra: #""persist": {"load": ["a"]},"#), path: "persist.save", message: "required: the command that keeps the state (argv)")
         expectError(oneAccount(Self.generic, extra: #""persist": {"save": ["a"]},"#), path: "persist.load", message: "required: the command that prints the kept state (argv)")
