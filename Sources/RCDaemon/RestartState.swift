@@ -209,7 +209,8 @@ final class RestartState {
     /// Something that must survive changed: the store is written on the next loop turn (once,
     /// however many changes this turn brings), and `save` runs within `saveInterval`.
     func changed() {
-        guard !flushScheduled else { return }
+        // Run by hand without `persist`: nothing to keep, not even a timer.
+        guard !flushScheduled, notify.socketPath != nil || persist != nil else { return }
         flushScheduled = true
         loop.schedule(at: loop.now) { [weak self] in
             guard let self else { return }
