@@ -28,5 +28,6 @@ let package = Package(
         .executableTarget(name: "fuzz-token-response", dependencies: libraries, swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-config", dependencies: libraries, swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-device-authorization", dependencies: libraries, swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-state", dependencies: libraries, swiftSettings: swiftSettings),
     ]
 )

@@ -99,3 +99,75 @@ int rc_spawn_file_actions_closefrom(posix_spawn_file_actions_t *actions, int fro
 int rc_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
+
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <string.h>
+
+int rc_memfd_sealable(const char *name) {
+    return memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+}
+
+int rc_memfd_seal_all(int fd) {
+    return fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+}
+
+int rc_memfd_seals(int fd) {
+    return fcntl(fd, F_GET_SEALS);
+}
+
+ssize_t rc_send_with_fds(int sock, const void *buf, size_t len, const struct sockaddr *address, unsigned int address_length,
+                         const int *fds, int count) {
+    if (count < 0 || count > RC_MAX_PASSED_FDS) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    union {
+        struct cmsghdr header;
+        char bytes[CMSG_SPACE(sizeof(int) * RC_MAX_PASSED_FDS)];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {
+        .msg_name = (void *)address, .msg_namelen = address_length, .msg_iov = &iov, .msg_iovlen = 1,
+    };
+    if (count > 0) {
+        message.msg_control = control.bytes;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)count);
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)count);
+        memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * (size_t)count);
+    }
+    return sendmsg(sock, &message, MSG_NOSIGNAL);
+}
+
+ssize_t rc_recv_with_fds(int sock, void *buf, size_t len, int *fds, int max_fds, int *count) {
+    *count = 0;
+    if (max_fds < 0 || max_fds > RC_MAX_PASSED_FDS) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    union {
+        struct cmsghdr header;
+        char bytes[CMSG_SPACE(sizeof(int) * RC_MAX_PASSED_FDS)];
+    } control;
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
+    ssize_t n = recvmsg(sock, &message, MSG_CMSG_CLOEXEC);
+    if (n < 0) return n;
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message); cmsg; cmsg = CMSG_NXTHDR(&message, cmsg)) {
+        if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) continue;
+        int received = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        int *data = (int *)(void *)CMSG_DATA(cmsg);
+        for (int i = 0; i < received; i++) {
+            if (*count < max_fds) {
+                fds[(*count)++] = data[i];
+            } else {
+                close(data[i]);
+            }
+        }
+    }
+    return n;
+}

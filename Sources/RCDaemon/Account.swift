@@ -45,6 +45,9 @@ public final class Account {
     /// Called after anything that may change the state `STATUS=` reports (signed in,
     /// refreshed, failing, needs sign-in).
     var onStateChange: (() -> Void)?
+    /// Called after anything that may change what survives a restart (``SavedState``): a
+    /// token installed, the refresh token rotated or dropped.
+    var onSavedStateChange: (() -> Void)?
     private(set) var state: AccountState
     /// The account's own token first, then the extra ones in config order (as in `state.tokens`).
     let slots: [TokenSlot]
@@ -248,6 +251,7 @@ public final class Account {
                 onNeedsPerson?(self, "signin_due", message)
             case .installed(let index):
                 if index == 0 { watchForStaleness() }
+                onSavedStateChange?()
             case .answerWaiters(let index, let answer):
                 answerWaiters(slots[index], resolve(answer, slots[index]))
             case .answerRefreshes(let index, let answer):
@@ -275,6 +279,7 @@ public final class Account {
                 onTokenNeedsPerson?(self, slot, "token \(slot.label) needs sign-in (\(reason)): open \(url)")
             case .stateChanged:
                 onStateChange?()
+                onSavedStateChange?()
             }
         }
     }
@@ -320,6 +325,23 @@ public final class Account {
     var moment: AccountState.Moment {
         AccountState.Moment(
             now: scheduler.now, wallSeconds: Instant.now(.wall).nanoseconds / 1_000_000_000, jitter: Double.random(in: 0...1))
+    }
+
+    // MARK: Restart
+
+    /// The account's tokens by name: nil for its own, then each extra token's.
+    var tokenNames: [String?] { slots.map { $0.extra?.name } }
+
+    /// Takes up the state a restart left, whose fingerprint matched these settings, and arms
+    /// its timers.
+    func restore(_ saved: SavedState.Account) {
+        state = AccountState(restoring: saved, tokenNames: tokenNames, at: moment)
+        perform(state.restoredTimers())
+    }
+
+    /// What of this account survives a restart, if anything.
+    func saved(wallNow: Int64) -> SavedState.Account? {
+        state.saved(name: name, fingerprint: SavedState.fingerprint(settings), tokenNames: tokenNames, wallNow: wallNow)
     }
 
     // MARK: Sign-in
@@ -481,6 +503,7 @@ public final class Account {
         onNeedsPerson = nil
         onTokenNeedsPerson = nil
         onStateChange = nil
+        onSavedStateChange = nil
         if let staleTimer { scheduler.cancel(staleTimer) }
         staleTimer = nil
         perform(state.retire(because: message))

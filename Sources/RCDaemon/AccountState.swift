@@ -22,6 +22,9 @@ import RCSystem
 /// - An application session (`grant: client_credentials`) has no refresh token and no person:
 ///   each token comes from a grant of its own, a refusal halts that token as a configuration
 ///   error (nothing a sign-in could fix), and no transition leads it to `needsSignIn`.
+/// - A restored state (``init(restoring:tokenNames:at:)``, after a restart) obeys the same
+///   rules: its access tokens are served only within their serve margin, as converted from the
+///   wall clock at restore time, and its refresh token is presented by the one grant in flight.
 /// - Only a refusal of the account's own grant drops the refresh token. An extra token's
 ///   refusal may concern its API alone (MFA, Conditional Access or consent for that API), so
 ///   the account's own grant checks the refresh token first, and only one such check is out.
@@ -241,6 +244,87 @@ struct AccountState {
     private var lastDeviceFlow = 0
 
     init(tokenCount: Int) { tokens = Array(repeating: Token(), count: tokenCount) }
+
+    /// The state a restart left (``SavedState``), for an account whose settings fingerprint
+    /// matched; `tokenNames` are the account's tokens now (nil for its own, then each extra's
+    /// name). Wall-clock expiries become boot-clock instants at `moment`: an access token is
+    /// restored only while it may still be served, a refresh token only before its end. Each
+    /// restored access token is refreshed when it would have been (``RefreshPolicy``, from
+    /// its issue time); every other token of a signed-in account is due now. Nothing is armed
+    /// here: ``restoredTimers()`` says what to arm.
+    init(restoring saved: SavedState.Account, tokenNames: [String?], at moment: Moment) {
+        self.init(tokenCount: tokenNames.count)
+        let boot = { (wall: Int64) in moment.now.adding(seconds: Double(wall - moment.wallSeconds)) }
+        for (i, name) in tokenNames.enumerated() {
+            guard let token = saved.tokens.first(where: { $0.name == name }) else { continue }
+            let held = HeldToken(value: token.value, expiresAt: boot(token.expiresAt), lifetime: token.lifetime, wallExpiry: token.expiresAt)
+            if held.usable(at: moment.now) != nil { tokens[i].held = held }
+        }
+        if let refreshToken = saved.refreshToken {
+            var expiry: RefreshTokenExpiry?
+            if let wall = saved.refreshTokenExpiresAt, let lifetime = saved.refreshTokenLifetime {
+                expiry = RefreshTokenExpiry(at: boot(wall), wallSeconds: wall, lifetime: lifetime)
+            }
+            if let expiry, expiry.at <= moment.now {
+                session = .needsSignIn(reason: "the saved refresh token has expired")
+                return
+            }
+            session = .signedIn(refreshToken: refreshToken, expiresAt: expiry)
+            for i in tokens.indices {
+                var at = moment.now
+                if let held = tokens[i].held {
+                    let planned = held.issuedAt.adding(
+                        seconds: RefreshPolicy.refreshAfter(lifetime: held.lifetime, refreshIn: nil, jitter: moment.jitter))
+                    if planned > at { at = planned }
+                }
+                tokens[i].phase = .scheduled(at: at)
+            }
+        } else if let held = tokens[0].held {
+            session = .withoutRefreshToken(expiresAt: held.expiresAt)
+        } else {
+            session = .needsSignIn(reason: "the saved access token has expired and there is no refresh token")
+        }
+    }
+
+    /// What ``Account`` arms after ``init(restoring:tokenNames:at:)``: the session's timers
+    /// and each scheduled refresh.
+    func restoredTimers() -> [Effect] {
+        var effects: [Effect] = []
+        if case .needsSignIn = session { return effects }
+        effects += sessionTimers()
+        for i in tokens.indices {
+            if case .scheduled(let at) = tokens[i].phase { effects.append(.armRefresh(token: i, at: at)) }
+        }
+        if tokens[0].held != nil { effects.append(.installed(token: 0)) }
+        return effects + [.stateChanged]
+    }
+
+    /// What of this state survives a restart, at wall-clock `wallNow`: nil when the account has
+    /// nothing worth keeping (no sign-in, or only tokens that have expired).
+    func saved(name: String, fingerprint: String, tokenNames: [String?], wallNow: Int64) -> SavedState.Account? {
+        var kept: [SavedState.Token] = []
+        for (i, name) in tokenNames.enumerated() where i < tokens.count {
+            guard let held = tokens[i].held, held.wallExpiry > wallNow else { continue }
+            kept.append(SavedState.Token(name: name, value: held.value, expiresAt: held.wallExpiry, lifetime: held.lifetime))
+        }
+        switch session {
+        case .signedIn(let refreshToken, let expiry):
+            return SavedState.Account(
+                name: name, fingerprint: fingerprint, refreshToken: refreshToken, refreshTokenExpiresAt: expiry?.wallSeconds,
+                refreshTokenLifetime: expiry?.lifetime, tokens: kept)
+        case .withoutRefreshToken:
+            guard kept.contains(where: { $0.name == nil }) else { return nil }
+            return SavedState.Account(
+                name: name, fingerprint: fingerprint, refreshToken: nil, refreshTokenExpiresAt: nil, refreshTokenLifetime: nil,
+                tokens: kept.filter { $0.name == nil })
+        case .needsSignIn, .retired:
+            return nil
+        case .application:
+            // The application needs no person: after a restart it asks for new tokens with its
+            // credential, so there is nothing a restart could lose.
+            return nil
+        }
+    }
 
     // MARK: Events
 

@@ -16,10 +16,13 @@ public struct Config: Sendable, Equatable {
     /// Findings that do not stop the daemon but deserve a log line at start-up, such as an Entra
     /// account without `offline_access` (it works, but needs the browser at every expiry).
     public var warnings: [ConfigError]
+    /// The commands that keep the state across reboots; nil: only systemd's store keeps it.
+    public var persist: PersistCommands?
 
     public init(
         listenPort: UInt16 = ConfigLoader.defaultListenPort, accounts: [AccountSettings], notifyCommand: [String]? = nil,
-        requestTimeout: Double = ConfigLoader.defaultRequestTimeout, logLevel: LogLevel? = nil, warnings: [ConfigError] = []
+        requestTimeout: Double = ConfigLoader.defaultRequestTimeout, logLevel: LogLevel? = nil, warnings: [ConfigError] = [],
+        persist: PersistCommands? = nil
     ) {
         self.listenPort = listenPort
         self.accounts = accounts
@@ -27,5 +30,6 @@ public struct Config: Sendable, Equatable {
         self.requestTimeout = requestTimeout
         self.logLevel = logLevel
         self.warnings = warnings
+        self.persist = persist
     }
 }

@@ -20,7 +20,7 @@ public enum ConfigLoader {
     /// hung provider would hold the refresh (and waiting clients) for longer than helps anyone.
     static let requestTimeoutRange: ClosedRange<Double> = 1...300
 
-    static let topLevelKeys = ["listen", "accounts", "notify_command", "request_timeout", "log_level"]
+    static let topLevelKeys = ["listen", "accounts", "notify_command", "request_timeout", "log_level", "persist"]
 
     /// Reads and parses the file at `path`. A relative `client_secret_file` is looked up in
     /// `credentialsDirectory` (systemd's `$CREDENTIALS_DIRECTORY`).
@@ -111,6 +111,8 @@ public enum ConfigLoader {
             notifyCommand = argv
         }
 
+        let persist = try root.member("persist").map { node throws(ConfigError) in try Self.persist(node) }
+
         var requestTimeout = defaultRequestTimeout
         if let timeout = root.member("request_timeout") {
             guard let seconds = timeout.value.numberValue?.double, requestTimeoutRange.contains(seconds) else {
@@ -129,7 +131,7 @@ public enum ConfigLoader {
 
         return Config(
             listenPort: listenPort, accounts: accounts, notifyCommand: notifyCommand, requestTimeout: requestTimeout,
-            logLevel: logLevel, warnings: context.warnings)
+            logLevel: logLevel, warnings: context.warnings, persist: persist)
     }
 
     /// A parse error as a config error: duplicate keys by key path (the parser rejects them, so

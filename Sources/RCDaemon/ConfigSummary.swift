@@ -9,6 +9,9 @@ public enum ConfigSummary {
             lines.append("request_timeout: \(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)) s")
         }
         if let notify = config.notifyCommand { lines.append("notify_command: \(notify.joined(separator: " "))") }
+        if let persist = config.persist {
+            lines.append("persist: save with \(persist.save.joined(separator: " ")), load with \(persist.load.joined(separator: " "))")
+        }
         for account in config.accounts {
             lines.append("account \(account.name) (\(account.provider.rawValue)):")
             lines.append("  flow: \(flow(account))")

@@ -124,6 +124,9 @@ extension Daemon {
                 "KEPT": plan.kept.joined(separator: ","), "ADDED": plan.added.joined(separator: ","),
                 "CHANGED": plan.changed.joined(separator: ","), "REMOVED": plan.removed.joined(separator: ","),
             ])
+        // Removed and changed accounts leave the kept state; `save` may be another command now.
+        restartState?.persist = new.persist
+        restartState?.changed()
         for name in plan.added { accounts[name]?.announceSignInNeeded(because: "added by a reload") }
         for name in plan.changed { accounts[name]?.announceSignInNeeded(because: "its settings changed") }
     }

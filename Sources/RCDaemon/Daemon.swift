@@ -42,6 +42,10 @@ public final class Daemon {
     var lastStatus: String?
     var reloadInProgress = false
     var reloadRequestedAgain = false
+    /// The state systemd's file descriptor store passed (named `state`), until `start` reads it.
+    var passedState: [FileDescriptor] = []
+    /// Keeps the sign-ins across restarts (`RestartState.swift`).
+    var restartState: RestartState?
 
     /// The level `run --log-level` fixed, which outranks `log_level` in the config at a reload
     /// as it did at start; nil: a reload applies the config's `log_level`.
@@ -76,7 +80,8 @@ public final class Daemon {
         self.notify = SystemdNotify(environment: environment)
         self.notifyHook = config.notifyCommand.map { NotifyHook(command: $0, environment: environment, logger: logger) }
         self.runtimeDirectory = try RuntimeDirectory.path(environment: environment)
-        self.activation = try SocketActivation.sort(passedSockets, logger: logger)
+        self.passedState = passedSockets.filter { $0.name == RestartState.storeName }.map(\.fd)
+        self.activation = try SocketActivation.sort(passedSockets.filter { $0.name != RestartState.storeName }, logger: logger)
         self.loop = try EventLoop()
     }
 
@@ -151,6 +156,17 @@ public final class Daemon {
         if let failure = reconcile(LoadedConfig(config: config, discovered: discovered), plan: plan).first {
             throw .socket(path: failure.path, failure.error)
         }
+        // Before READY=1 (and before the loop serves anyone): a client that connects once
+        // systemd says the daemon is up gets the restored token at once.
+        let restartState = RestartState(
+            loop: loop, logger: logger, notify: notify, persist: config.persist, environment: environment,
+            collect: { [weak self] in self?.savedAccounts() ?? [] })
+        self.restartState = restartState
+        var leftOut: [String: String] = [:]
+        if let (state, source) = restartState.load(passed: passedState) {
+            leftOut = restartState.restore(state, source: source, into: accounts.accounts)
+        }
+        passedState = []
         do {
             try serveControlSocket()
         } catch {
@@ -161,7 +177,10 @@ public final class Daemon {
             "redirect-catcher \(Version.current) listening on http://localhost:\(port) with \(accounts.count) account(s); sockets in \(runtimeDirectory)\(controlPassed || listenerIsActivated ? " (socket-activated)" : "")",
             ["PORT": String(port)])
         for name in plan.added {
-            accounts[name]?.announceSignInNeeded(because: "no token yet")
+            // A restored account is signed in already; the others need the person (or, for an
+            // application, start their own grants).
+            guard let account = accounts[name], case .needsSignIn = account.state.session else { continue }
+            account.announceSignInNeeded(because: leftOut[name] ?? "no token yet")
         }
         lastStatus = statusLine()
         notify.send("READY=1", "STATUS=\(lastStatus ?? "")")
@@ -272,6 +291,7 @@ public final class Daemon {
                     episode: account.generation))
         }
         if notify.socketPath != nil { account.onStateChange = { [weak self] in self?.publishStatus() } }
+        account.onSavedStateChange = { [weak self] in self?.restartState?.changed() }
         accounts.insert(account)
     }
 
@@ -282,7 +302,14 @@ public final class Daemon {
         [TokenLabel(account: settings.name, token: nil)] + settings.tokens.map { TokenLabel(account: settings.name, token: $0.name) }
     }
 
+    /// What of each account survives a restart, in config order.
+    func savedAccounts() -> [SavedState.Account] {
+        let wallNow = RestartState.wallNow()
+        return accounts.accounts.compactMap { $0.saved(wallNow: wallNow) }
+    }
+
     private func shutdown() {
+        restartState?.stop()
         listener?.close()
         sockets?.close()
     }

@@ -20,6 +20,15 @@ struct SocketActivation {
     static func sort(_ entries: [PassedDescriptors.Entry], logger: Logger) throws(RuntimeDirectory.Problem) -> SocketActivation {
         var result = SocketActivation()
         for entry in entries {
+            // A descriptor of a name it does not know need not be a socket at all (a newer
+            // version's entry in the file descriptor store): set aside unexamined.
+            guard entry.name == "control" || entry.name == "http" else {
+                logger.warning(
+                    "socket_ignored",
+                    "ignoring the descriptor that systemd passed as \"\(entry.name)\": only sockets named control and http (FileDescriptorName=) and the state named state are used")
+                entry.fd.close()
+                continue
+            }
             let address: ListeningAddress
             do {
                 address = try ListeningAddress.of(entry.fd)
@@ -50,9 +59,7 @@ struct SocketActivation {
                 throw RuntimeDirectory.Problem(
                     description: "the socket named \(entry.name) that systemd passed is \(address), not a listening \(entry.name == "http" ? "TCP" : "Unix stream") socket")
             default:
-                logger.warning(
-                    "socket_ignored",
-                    "ignoring the socket \(address) that systemd passed as \"\(entry.name)\": only sockets named control and http (FileDescriptorName=) are used")
+                // Other names were set aside before they were examined.
                 entry.fd.close()
             }
         }

@@ -27,6 +27,19 @@ public struct SystemdNotify: Sendable {
         try? Socket.sendDatagram(Array(assignments.joined(separator: "\n").utf8), toUnixPath: socketPath)
     }
 
+    /// Sends the assignments with `descriptors` attached (`FDSTORE=1`); false when there is
+    /// no service manager or the datagram could not be sent.
+    @discardableResult
+    public func send(_ assignments: [String], passing descriptors: [Int32]) -> Bool {
+        guard let socketPath else { return false }
+        do {
+            try Socket.sendDatagram(Array(assignments.joined(separator: "\n").utf8), toUnixPath: socketPath, passing: descriptors)
+            return true
+        } catch {
+            return false
+        }
+    }
+
     /// `MONOTONIC_USEC=...`, which must go with `RELOADING=1` (systemd.notify(5)): systemd
     /// tells a reload that ended from one that has not begun by it.
     static func monotonicNow() -> String {

@@ -61,21 +61,37 @@ public enum ChildProcess {
         /// True when the child wrote more than the caller's limit (the output is cut there and
         /// the child killed).
         public let outputTooLong: Bool
+        /// The start of what it wrote to stderr (at most 4 KiB), when the caller asked for it.
+        public var errorOutput: [UInt8] = []
     }
 
     /// Runs `argv` with `input` on its stdin and collects its stdout, both one end of a Unix
     /// socket pair (so a child that dies early gives EPIPE here, never SIGPIPE). The child
     /// starts as `run` describes; it is killed (SIGKILL to its process group) when it has not
     /// finished within `timeoutSeconds` or writes more than `maxOutput` bytes. Blocks the
-    /// calling thread.
+    /// calling thread. With `captureErrors`, its stderr goes to an anonymous memfd rather than
+    /// the daemon's (it can never block on it), and the start of it comes back in the result.
     public static func converse(
-        _ argv: [String], environment: [String], input: [UInt8], timeoutSeconds: Double, maxOutput: Int
+        _ argv: [String], environment: [String], input: [UInt8], timeoutSeconds: Double, maxOutput: Int, captureErrors: Bool = false
+    ) throws(SystemError) -> Conversation {
+        let errors = captureErrors ? FileDescriptor(owning: try syscall("memfd_create") { rc_memfd_sealable("stderr") }) : nil
+        var conversation = try converse(argv, environment: environment, input: input, timeoutSeconds: timeoutSeconds, maxOutput: maxOutput, stderr: errors)
+        if let errors {
+            var bytes = [UInt8](repeating: 0, count: 4096)
+            let n = bytes.withUnsafeMutableBytes { pread(errors.rawValue, $0.baseAddress, $0.count, 0) }
+            conversation.errorOutput = Array(bytes.prefix(max(0, n)))
+        }
+        return conversation
+    }
+
+    private static func converse(
+        _ argv: [String], environment: [String], input: [UInt8], timeoutSeconds: Double, maxOutput: Int, stderr: FileDescriptor?
     ) throws(SystemError) -> Conversation {
         var ends: [Int32] = [-1, -1]
         _ = try syscall("socketpair") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) }
         let ours = FileDescriptor(owning: ends[0])
         let theirs = FileDescriptor(owning: ends[1])
-        let pid = try spawn(argv, environment: environment, stdio: theirs.rawValue)
+        let pid = try spawn(argv, environment: environment, stdio: theirs.rawValue, stderr: stderr?.rawValue)
         theirs.close()
         let pidfd = rc_pidfd_open(pid)
         defer { if pidfd >= 0 { close(pidfd) } }
@@ -119,7 +135,7 @@ public enum ChildProcess {
 
     /// posix_spawnp with the clean start described above; returns the child's pid. With
     /// `stdio`, the child's stdin and stdout are that descriptor instead of /dev/null.
-    static func spawn(_ argv: [String], environment: [String], stdio: Int32? = nil) throws(SystemError) -> pid_t {
+    static func spawn(_ argv: [String], environment: [String], stdio: Int32? = nil, stderr: Int32? = nil) throws(SystemError) -> pid_t {
         guard let program = argv.first, !program.isEmpty else { throw SystemError("posix_spawn", errno: EINVAL) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -132,6 +148,7 @@ public enum ChildProcess {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }
+        if let stderr { posix_spawn_file_actions_adddup2(&actions, stderr, 2) }
         rc_spawn_file_actions_closefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()

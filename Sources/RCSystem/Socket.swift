@@ -159,6 +159,39 @@ public enum Socket {
 extension Socket {
     /// Sends one datagram to the Unix datagram socket at `path` (a leading "@" names an
     /// abstract socket, as systemd's NOTIFY_SOCKET may). Used for sd_notify.
+    /// One datagram to the Unix socket at `path` with `descriptors` as SCM_RIGHTS (the way
+    /// sd_pid_notify_with_fds(3) hands descriptors to the service manager). The receiver gets
+    /// copies; the caller still owns and closes its own.
+    public static func sendDatagram(_ bytes: [UInt8], toUnixPath path: String, passing descriptors: [Int32]) throws(SystemError) {
+        guard descriptors.count <= Int(RC_MAX_PASSED_FDS) else { throw SystemError("sendmsg(\(path))", errno: EINVAL) }
+        let address = try SocketAddress.unix(path)
+        let fd = FileDescriptor(
+            owning: try syscall("socket") {
+                Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            })
+        _ = try syscall("sendmsg(\(path))") {
+            bytes.withUnsafeBytes { raw in
+                descriptors.withUnsafeBufferPointer { fds in
+                    address.withSockaddr { rc_send_with_fds(fd.rawValue, raw.baseAddress, raw.count, $0, $1, fds.baseAddress, Int32(fds.count)) }
+                }
+            }
+        }
+    }
+
+    /// One datagram from `fd` (blocking as the descriptor is), with the descriptors that came
+    /// with it as SCM_RIGHTS, owned by the caller from now on. At most `maxBytes` of it.
+    public static func receiveDatagram(_ fd: Int32, maxBytes: Int) throws(SystemError) -> (bytes: [UInt8], descriptors: [FileDescriptor]) {
+        var buffer = [UInt8](repeating: 0, count: maxBytes)
+        var fds = [Int32](repeating: -1, count: Int(RC_MAX_PASSED_FDS))
+        var count: Int32 = 0
+        let n = try syscall("recvmsg") {
+            buffer.withUnsafeMutableBytes { raw in
+                fds.withUnsafeMutableBufferPointer { rc_recv_with_fds(fd, raw.baseAddress, raw.count, $0.baseAddress, Int32($0.count), &count) }
+            }
+        }
+        return (Array(buffer.prefix(n)), fds.prefix(Int(count)).map { FileDescriptor(owning: $0) })
+    }
+
     public static func sendDatagram(_ bytes: [UInt8], toUnixPath path: String) throws(SystemError) {
         let address = try SocketAddress.unix(path)
         let fd = FileDescriptor(

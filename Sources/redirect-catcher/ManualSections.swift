@@ -17,6 +17,9 @@ enum ManualSections {
             "notify_command",
             "A command run when an account needs you, as an argv list (no shell) such as [\"notify-send\", \"redirect-catcher\"]."),
         ManualEntry("request_timeout", "Seconds a token request may take, 1 to 300; default 30."),
+        ManualEntry(
+            "persist",
+            "{\"save\": [argv], \"load\": [argv]}: commands (no shell) that keep the sign-ins across reboots; save gets the state on stdin, load prints it at start. A restart needs none: the state stays in systemd's file descriptor store."),
         ManualEntry("accounts.NAME", "One account, an object with the keys below; NAME is 1 to 64 of A-Z a-z 0-9 _ -, and control is reserved."),
         ManualEntry("provider", "generic (default), entra, entra-v1 or adfs."),
         ManualEntry("tenant", "The Entra tenant: a domain, a GUID, organizations, common or consumers."),

@@ -3,16 +3,52 @@ import RCSystem
 
 /// The service manager's end of sd_notify: a Unix datagram socket the test binds and passes
 /// to the daemon as `NOTIFY_SOCKET`, collecting every message a thread of its own receives.
+/// Like systemd with `FileDescriptorStoreMax=`, it keeps the descriptors sent with `FDSTORE=1`
+/// under their `FDNAME=` (at most `storeMax`, the rest closed), drops every one of a name on
+/// `FDSTOREREMOVE=1`, and hands them to the next start (`DaemonRestartTests`).
 final class NotifyListener: Sendable {
     let path: String
     private let fd: Int32
-    private let inbox = Inbox()
+    private let inbox: Inbox
 
     private final class Inbox: Sendable {
         let messages = Locked<[String]>([])
+        /// The file descriptor store: raw descriptors (close-on-exec) and their names.
+        let store = Locked<[StoredDescriptor]>([])
+        let storeMax: Int
+
+        init(storeMax: Int) { self.storeMax = storeMax }
+
+        /// What systemd does with a notify message and its descriptors.
+        func receive(_ message: String, _ descriptors: [Int32]) {
+            let lines = message.split(separator: "\n").map(String.init)
+            let name = lines.first { $0.hasPrefix("FDNAME=") }.map { String($0.dropFirst("FDNAME=".count)) } ?? "stored"
+            store.withLock { store in
+                if lines.contains("FDSTOREREMOVE=1") {
+                    for entry in store where entry.name == name { close(entry.fd) }
+                    store.removeAll { $0.name == name }
+                }
+                var kept = Set<Int32>()
+                if lines.contains("FDSTORE=1") {
+                    for fd in descriptors where store.count < storeMax {
+                        store.append(StoredDescriptor(name: name, fd: fd))
+                        kept.insert(fd)
+                    }
+                }
+                for fd in descriptors where !kept.contains(fd) { close(fd) }
+            }
+            messages.withLock { $0.append(message) }
+        }
     }
 
-    init(directory: String) throws {
+    /// A descriptor in the store.
+    struct StoredDescriptor: Sendable {
+        let name: String
+        let fd: Int32
+    }
+
+    init(directory: String, storeMax: Int = 4) throws {
+        inbox = Inbox(storeMax: storeMax)
         path = directory + "/notify.sock"
         let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         fd = descriptor
@@ -31,12 +67,12 @@ final class NotifyListener: Sendable {
         }
         let inbox = self.inbox
         Thread {
-            var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
-                let n = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                inbox.messages.withLock { $0.append(String(decoding: buffer[0..<n], as: UTF8.self)) }
+                // recvmsg, retried on EINTR; 0 bytes and no descriptor once shutdown() ran.
+                guard let (bytes, descriptors) = try? Socket.receiveDatagram(descriptor, maxBytes: 4096),
+                    !bytes.isEmpty || !descriptors.isEmpty
+                else { return }
+                inbox.receive(String(decoding: bytes, as: UTF8.self), descriptors.map { $0.release() })
             }
         }.start()
     }
@@ -45,6 +81,25 @@ final class NotifyListener: Sendable {
         // shutdown wakes the receiving thread's recv, which then returns.
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
+        inbox.store.withLock { store in
+            for entry in store { close(entry.fd) }
+        }
+    }
+
+    /// The descriptors in the store now, in the order they were stored (as systemd passes them).
+    var stored: [StoredDescriptor] { inbox.store.withLock { $0 } }
+
+    /// Puts `fd` (owned from now on) in the store under `name`, as if the daemon had sent it.
+    func inject(name: String, fd: Int32) {
+        inbox.store.withLock { $0.append(StoredDescriptor(name: name, fd: fd)) }
+    }
+
+    /// Empties the store, as `systemctl stop` then `start` does on systemd 252.
+    func emptyStore() {
+        inbox.store.withLock { store in
+            for entry in store { close(entry.fd) }
+            store.removeAll()
+        }
     }
 
     /// Every message so far, in arrival order.

@@ -14,7 +14,9 @@ final class SpawnedProcess {
     private let output: FileHandle
     private var status: Int32?
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
+    /// `passing` become the child's descriptors 3, 4, ... (as a service manager passes its
+    /// sockets and stored descriptors).
+    init(_ executable: String, _ arguments: [String], environment: [String: String], passing: [Int32] = []) throws {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { throw HarnessFailure("pipe: \(String(cString: strerror(errno)))") }
         // Other tests spawn children at the same time: none of them may hold the write end.
@@ -25,6 +27,10 @@ final class SpawnedProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
         posix_spawn_file_actions_adddup2(&actions, ends[1], 2)
+        // Copied high first, so that no dup2 below overwrites a descriptor still to be passed.
+        let high = passing.map { fcntl($0, F_DUPFD_CLOEXEC, 200) }
+        defer { for fd in high where fd >= 0 { close(fd) } }
+        for (index, fd) in high.enumerated() { posix_spawn_file_actions_adddup2(&actions, fd, 3 + Int32(index)) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

@@ -171,7 +171,7 @@ import Testing
         (#"{"listen": {"port": 8400}}"#, "accounts", "required: add at least one account"),
         (#"{"accounts": {}}"#, "accounts", "add at least one account"),
         (#"{"accounts": []}"#, "accounts", "expected an object, got an array"),
-        (#"{"acounts": {}}"#, "acounts", "unknown key; valid keys are: listen, accounts, notify_command, request_timeout, log_level"),
+        (#"{"acounts": {}}"#, "acounts", "unknown key; valid keys are: listen, accounts, notify_command, request_timeout, log_level, persist"),
         (#"{"listen": {"port": 70000}, "accounts": {}}"#, "listen.port", "expected an integer from 0 to 65535"),
         (#"{"listen": {"port": "8400"}, "accounts": {}}"#, "listen.port", "expected an integer from 0 to 65535"),
         (#"{"listen": {"port": 84.5}, "accounts": {}}"#, "listen.port", "expected an integer from 0 to 65535"),
@@ -262,6 +262,23 @@ import Testing
         expectError(oneAccount(Self.generic, extra: #""notify_command": ["a", 2],"#), path: "notify_command[1]", message: "expected a string, got a number")
         expectError(oneAccount(Self.generic, extra: #""notify_command": [""],"#), path: "notify_command[0]", message: "may not be empty")
         expectError(oneAccount(Self.generic, extra: #""log_level": "loud","#), path: "log_level", message: "must be one of debug, info, notice, warning, error")
+    }
+
+    @Test func persistTakesTwoCommands() throws {
+        let config = try parse(oneAccount(Self.generic, extra: #""persist": {"save": ["secret-tool", "store"], "load": ["secret-tool", "lookup"]},"#))
+        #expect(config.persist == PersistCommands(save: ["secret-tool", "store"], load: ["secret-tool", "lookup"]))
+        #expect(try parse(oneAccount(Self.generic)).persist == nil)
+        // check-config says what will keep the state; the daemon runs exactly these argv lists.
+        #expect(ConfigSummary.describe(config, socketDirectory: "/run/rc").contains("persist: save with secret-tool store, load with secret-tool lookup"))
+        expectError(oneAccount(Self.generic, extra: #""persist": ["a"],"#), path: "persist", message: "expected an object, got an array")
+        expectError(oneAccount(Self.generic, extra: #""persist": {"load": ["a"]},"#), path: "persist.save", message: "required: the command that keeps the state (argv)")
+        expectError(oneAccount(Self.generic, extra: #""persist": {"save": ["a"]},"#), path: "persist.load", message: "required: the command that prints the kept state (argv)")
+        expectError(oneAccount(Self.generic, extra: #""persist": {"save": "a b", "load": ["a"]},"#), path: "persist.save", message: "expected an array, got a string")
+        expectError(oneAccount(Self.generic, extra: #""persist": {"save": ["a"], "load": []},"#), path: "persist.load", message: "expected a non-empty array of strings (argv)")
+        expectError(oneAccount(Self.generic, extra: #""persist": {"save": [""], "load": ["a"]},"#), path: "persist.save[0]", message: "may not be empty")
+        expectError(
+            oneAccount(Self.generic, extra: #""persist": {"save": ["a"], "load": ["a"], "file": "x"},"#), path: "persist.file",
+            message: "unknown key; valid keys are: save, load")
     }
 
     @Test(arguments: ["0", "0.5", "301", "-2", "\"30\"", "null", "[30]"])

@@ -84,10 +84,14 @@ struct LifecycleTests {
         let loopback = try Socket.listenTCP(.ipv4, port: 0)
         let port = try Socket.localPort(loopback)
         let sorted = try SocketActivation.sort(
-            [PassedDescriptors.Entry(name: "http", fd: loopback), PassedDescriptors.Entry(name: "stray", fd: try Socket.listenTCP(.ipv4, port: 0))],
+            [
+                PassedDescriptors.Entry(name: "http", fd: loopback), PassedDescriptors.Entry(name: "stray", fd: try Socket.listenTCP(.ipv4, port: 0)),
+                // Not a socket at all (a newer version's entry in the file descriptor store).
+                PassedDescriptors.Entry(name: "future", fd: try SealedMemory.make([1, 2, 3], name: "future")),
+            ],
             logger: Logger(sink: sink))
         #expect(sorted.httpPort == port && sorted.http.count == 1 && sorted.control == nil)
-        #expect(sink.events.map(\.event) == ["socket_ignored"])
+        #expect(sink.events.map(\.event) == ["socket_ignored", "socket_ignored"])
     }
 
     static func listenOnAnyAddress() throws -> FileDescriptor {

@@ -55,4 +55,27 @@ int rc_spawn_file_actions_closefrom(posix_spawn_file_actions_t *actions, int fro
 /// so a thread can wait for it with a timeout. -1 with errno set (ENOSYS on older kernels).
 int rc_pidfd_open(pid_t pid);
 
+/// memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING): anonymous memory behind a descriptor,
+/// which sealing can make read-only for good. -1 with errno set.
+int rc_memfd_sealable(const char *name);
+/// fcntl(F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL): nobody, the
+/// creator included, can change the memfd's contents or size, or lift the seals.
+int rc_memfd_seal_all(int fd);
+/// fcntl(F_GET_SEALS): the seals set, or -1 with errno (EINVAL for anything but a memfd).
+int rc_memfd_seals(int fd);
+enum { RC_SEAL_WRITE = 0x0008, RC_SEAL_SHRINK = 0x0002, RC_SEAL_GROW = 0x0004, RC_SEAL_SEAL = 0x0001 };
+
+/// The most descriptors `rc_send_with_fds` passes in one message.
+enum { RC_MAX_PASSED_FDS = 16 };
+struct sockaddr;
+/// sendmsg(2) of one datagram to `address` with `fds` as SCM_RIGHTS ancillary data (what
+/// sd_pid_notify_with_fds does), MSG_NOSIGNAL. The byte count sent, or -1 with errno set.
+ssize_t rc_send_with_fds(int sock, const void *buf, size_t len, const struct sockaddr *address, unsigned int address_length,
+                         const int *fds, int count);
+
+/// recvmsg(2) of one datagram with any SCM_RIGHTS descriptors (close-on-exec), at most
+/// `max_fds` of them kept in `fds` (the rest closed), their number in *count. What a service
+/// manager does with sd_notify's datagrams; the end-to-end tests play that part.
+ssize_t rc_recv_with_fds(int sock, void *buf, size_t len, int *fds, int max_fds, int *count);
+
 #endif
