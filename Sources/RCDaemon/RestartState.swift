@@ -171,7 +171,8 @@ final class RestartState {
         var restored: [String] = []
         var leftOut: [(name: String, why: String)] = []
         let byName = Dictionary(state.accounts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for account in accounts {
+        // An application (client credentials) keeps nothing: its credential gets new tokens.
+        for account in accounts where !account.isApplication {
             guard let saved = byName[account.name] else {
                 leftOut.append((account.name, "not signed in when the state was saved"))
                 continue

@@ -58,7 +58,8 @@ import Testing
                 "/bin/sh", ["-c", "export LISTEN_PID=$$; exec \"$0\" \"$@\"", binary, "run", "--config", configPath, "--log-level", "debug"],
                 environment: environment, passing: stored.map(\.fd))
             self.process = process
-            let line = try process.log.waitForLine(containing: "listening on http://localhost:")
+            // A hanging persist.load holds the start for its 10 s limit, then the daemon starts.
+            let line = try process.log.waitForLine(containing: "listening on http://localhost:", timeout: 30)
             port = DaemonProcess.port(in: line) ?? 0
             try notify?.waitFor("READY=1", after: before)
             return process
