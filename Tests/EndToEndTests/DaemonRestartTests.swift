@@ -202,11 +202,13 @@ import Testing
             Thread.sleep(forTimeInterval: 0.05)
             fd = try service.waitForStoredState()
         }
+        // A copy now: once the store drops this descriptor, its number may be reused by the next.
+        let beforeReload = Self.contents(fd)
         // mail asks for other scopes now: a reload retires it, and the store drops it.
         try service.writeConfig(accounts: [("work", tls.account()), ("mail", tls.account(scopes: ["openid", "offline_access", "mail"]))])
         kill(first.pid, SIGHUP)
         try first.log.waitForLine(containing: "configuration reloaded")
-        let afterReload = try service.waitForStoredState(other: Self.contents(fd))
+        let afterReload = try service.waitForStoredState(other: beforeReload)
         #expect(!Self.contents(afterReload).contains("\"mail\"") && Self.contents(afterReload).contains("\"work\""))
         try service.stop()
 
