@@ -171,6 +171,7 @@ extension Account {
         let request = TokenRequest.deviceCode(account: settings, deviceCode: deviceCode)
         let endpoint = self.endpoint
         let settings = self.settings
+        let sentAt = scheduler.now
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
             guard let self, !self.retired else { return }
             let poll: DevicePoll
@@ -212,7 +213,7 @@ extension Account {
             case .denied, .expired, .refused:
                 break
             }
-            self.transition { $0.devicePollLanded(flow, poll, at: self.moment) }
+            self.transition { $0.devicePollLanded(flow, poll, at: self.moment(sentAt: sentAt)) }
         }
     }
 }

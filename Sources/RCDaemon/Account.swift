@@ -327,6 +327,13 @@ public final class Account {
             now: scheduler.now, wallSeconds: Instant.now(.wall).nanoseconds / 1_000_000_000, jitter: Double.random(in: 0...1))
     }
 
+    /// Now, for the answer to a request sent at `sentAt`: its lifetimes count from then.
+    func moment(sentAt: Instant) -> AccountState.Moment {
+        var moment = self.moment
+        moment.sentAt = sentAt
+        return moment
+    }
+
     // MARK: Restart
 
     /// The account's tokens by name: nil for its own, then each extra token's.
@@ -365,6 +372,7 @@ public final class Account {
         let endpoint = self.endpoint
         let settings = self.settings
         logger.info("code_exchange", "account \(name): redeeming the authorization code", account: name)
+        let sentAt = scheduler.now
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
             guard let self, !self.retired else {
                 // A reload removed or replaced the account while its code was at the provider.
@@ -389,7 +397,8 @@ public final class Account {
                         "account \(self.name): the provider returned no refresh token, so the person must sign in again in \(lifetime) s; add offline_access (or the provider's equivalent) to scopes",
                         account: self.name)
                 }
-                self.perform(slot.extra == nil ? self.state.signIn(grant, at: self.moment) : self.state.tokenSignedIn(slot.index, grant, at: self.moment))
+                let moment = self.moment(sentAt: sentAt)
+                self.perform(slot.extra == nil ? self.state.signIn(grant, at: moment) : self.state.tokenSignedIn(slot.index, grant, at: moment))
                 reply(.signedIn)
             case .failed(_, let summary, _):
                 self.logger.error(
@@ -437,20 +446,21 @@ public final class Account {
             ? "requesting \(slot.extra == nil ? "the access token" : "token \(slot.label)") with the client credentials"
             : slot.extra == nil ? "refreshing the access token" : "minting token \(slot.label)"
         logger.info("refresh_started", "account \(name): \(verb) (\(reason))", account: name, slot.fields.merging(grantFields) { a, _ in a })
+        let sentAt = scheduler.now
         scheduler.offload({ endpoint.send(request, for: settings) }) { [weak self] result in
             guard let self, !self.retired else { return }
-            self.grantLanded(slot, self.naming(self.interpret(result, request: request), slot))
+            self.grantLanded(slot, self.naming(self.interpret(result, request: request), slot), sentAt: sentAt)
         }
     }
 
     /// Moves the state on, then tells the journal (and, for what only a person can fix, the
     /// notification hook) what happened, then performs the effects.
-    private func grantLanded(_ slot: TokenSlot, _ outcome: Outcome) {
+    private func grantLanded(_ slot: TokenSlot, _ outcome: Outcome, sentAt: Instant) {
         var outcome = outcome
         // A refused client credentials grant is the configuration's to fix: the log says so.
         if isApplication { outcome.result = AccountState.applicationResult(outcome.result) }
         let current = state.inFlight?.generation == state.generation
-        let effects = state.grantLanded(outcome.result, at: moment)
+        let effects = state.grantLanded(outcome.result, at: moment(sentAt: sentAt))
         if current { logOutcome(slot, outcome) }
         perform(effects)
     }

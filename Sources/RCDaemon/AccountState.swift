@@ -15,6 +15,8 @@ import RCSystem
 ///   it goes out, after the previous grant landed and installed its successor.
 /// - An expired token is never served: ``HeldToken/usable(at:)`` is the only way to a token's
 ///   value, and it refuses one within its serve margin of expiry (RFC 6749 §5.1 `expires_in`).
+///   A lifetime counts from when its request was sent (``Moment/issuedAt``), never from when
+///   the answer arrived, so a slow provider cannot make the daemon's expiry later than its own.
 /// - A sign-in wins over the grant that was out when it landed: that grant started in an older
 ///   `generation`, and its answer is dropped.
 /// - A token's failure and timing live in its phase: a retrying token has a retry time, a
@@ -136,6 +138,16 @@ struct AccountState {
         let now: Instant
         var wallSeconds: Int64 = 0
         var jitter: Double = 0
+        /// When the request whose answer lands now was sent. The provider issued the token at
+        /// some time between then and now, so its `expires_in` counts from no earlier than this:
+        /// counting from `now` would stretch every lifetime by the request's own duration.
+        var sentAt: Instant? = nil
+
+        /// Where a lifetime the answer names begins: the request's send time, or now.
+        var issuedAt: Instant { sentAt.map { min($0, now) } ?? now }
+
+        /// The wall-clock second matching `issuedAt`.
+        var issuedWallSeconds: Int64 { wallSeconds - Int64(now.seconds(since: issuedAt).rounded(.up)) }
     }
 
     /// How a grant ended, as far as the state cares.
@@ -654,8 +666,8 @@ struct AccountState {
     private mutating func install(_ grant: TokenGrant, in i: Int, at moment: Moment) -> [Effect] {
         let lifetime = Double(grant.lifetimeSeconds)
         let held = HeldToken(
-            value: grant.accessToken, expiresAt: moment.now.adding(seconds: lifetime), lifetime: lifetime,
-            wallExpiry: moment.wallSeconds + grant.lifetimeSeconds)
+            value: grant.accessToken, expiresAt: moment.issuedAt.adding(seconds: lifetime), lifetime: lifetime,
+            wallExpiry: moment.issuedWallSeconds + grant.lifetimeSeconds)
         tokens[i].held = held
         let before = session
         if case .application = session {
@@ -663,7 +675,7 @@ struct AccountState {
             // the credential mints the next token anyway.
         } else if let rotated = grant.refreshToken {
             let expiry = grant.refreshTokenLifetimeSeconds.map {
-                RefreshTokenExpiry(at: moment.now.adding(seconds: Double($0)), wallSeconds: moment.wallSeconds + $0, lifetime: Double($0))
+                RefreshTokenExpiry(at: moment.issuedAt.adding(seconds: Double($0)), wallSeconds: moment.issuedWallSeconds + $0, lifetime: Double($0))
             }
             session = .signedIn(refreshToken: rotated, expiresAt: expiry)
         } else if case .signedIn = session {
@@ -675,7 +687,7 @@ struct AccountState {
         // given once for that end, however many tokens are installed meanwhile.
         var effects = session == before ? [] : sessionTimers()
         if session.mints {
-            let at = moment.now.adding(
+            let at = moment.issuedAt.adding(
                 seconds: RefreshPolicy.refreshAfter(lifetime: lifetime, refreshIn: grant.refreshInSeconds.map(Double.init), jitter: moment.jitter))
             // Queued behind another token's grant (not in flight): that grant still goes out.
             let queued = queue.contains { $0.token == i }

@@ -213,6 +213,30 @@ import Testing
         #expect(effects.contains(.signInNeeded(reason: "AADSTS53000", notify: false)))
     }
 
+    /// The provider issued the token somewhere between sending the request and its answer, so
+    /// the lifetime counts from the send: a slow answer never stretches it past the provider's.
+    @Test func aLifetimeCountsFromWhenTheRequestWentOut() {
+        var state = State(tokenCount: 1)
+        let sentAt = clock.now
+        clock.jump(by: 5)
+        var landed = moment
+        landed.sentAt = sentAt
+        _ = state.signIn(Self.grant("AT-1", refresh: "RT-1", lifetime: 60), at: landed)
+        let held = state.tokens[0].held
+        #expect(held?.expiresAt == sentAt.adding(seconds: 60), "not from the answer's arrival, 5 s later")
+        let expectedWall: Int64 = 1_000 - 5 + 60
+        #expect(held.map(\.wallExpiry) == expectedWall, "\(String(describing: held))")
+        // Served within the serve margin of that expiry, never up to the later one.
+        #expect(held?.usable(at: sentAt.adding(seconds: 60 - RefreshPolicy.serveMargin(lifetime: 60) - 0.1)) == "AT-1")
+        #expect(held?.usable(at: sentAt.adding(seconds: 60 - RefreshPolicy.serveMargin(lifetime: 60) + 0.1)) == nil)
+        // The refresh is planned from the same start.
+        guard case .scheduled(let at) = state.tokens[0].phase else {
+            Issue.record("no refresh planned: \(state.tokens[0].phase)")
+            return
+        }
+        #expect(at == sentAt.adding(seconds: RefreshPolicy.refreshAfter(lifetime: 60, refreshIn: nil, jitter: 0)))
+    }
+
     @Test func anExpiredTokenIsNeverServed() {
         var state = signedIn()
         let token = state.tokens[0].held
