@@ -119,7 +119,7 @@ extension Daemon {
             let url = accounts[flow.account]?.signInURL ?? ""
             logger.warning(
                 "signin_expired",
-                "account \(flow.account): the sign-in started 10 minutes ago never came back; check the browser window for the provider's error, then open \(url) to try again",
+                "account \(flow.account): the sign-in started \(Self.signInLifetime) ago never came back; check the browser window for the provider's error, then open \(url) to try again",
                 account: flow.account)
         }
     }

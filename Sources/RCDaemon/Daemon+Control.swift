@@ -10,6 +10,10 @@ extension Daemon {
     /// How a refused paste's reply begins: nothing was used up, so the person may paste again.
     public static let pasteRefused = "error: the paste was not accepted"
 
+    /// How long a sign-in stays open, in words (`SignInFlows.lifetimeSeconds`), for the lines
+    /// that tell the person.
+    public static let signInLifetime = "\(Int(SignInFlows.lifetimeSeconds / 60)) minutes"
+
     func control(_ line: String, reply: @escaping (String) -> Void) {
         var words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard let command = words.first else {

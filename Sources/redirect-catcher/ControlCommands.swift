@@ -185,7 +185,7 @@ struct SignIn: Subcommand {
             switch Self.readPaste() {
             case .ended:
                 printError(
-                    "nothing more to read; the sign-in stays open for 10 minutes: run `redirect-catcher signin \(name) --paste` "
+                    "nothing more to read; the sign-in stays open for \(Daemon.signInLifetime): run `redirect-catcher signin \(name) --paste` "
                         + "again and paste the address (the one this sign-in ends on still works)")
                 throw Failure.failed
             case .unusable(let reason):
